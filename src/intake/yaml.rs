@@ -1,0 +1,716 @@
+//! YAML to typed values, reporting every problem at once.
+//!
+//! The text is parsed once, with resource limits, into a tree of nodes that
+//! remember their line and column. A serde `Deserializer` over that tree then
+//! fills the typed intake. Where a value does not fit (an unknown field, a
+//! misspelt enumeration, text where a number belongs, an invalid date) it
+//! records a diagnostic with the path and position and carries on with a
+//! placeholder, so one run reports every problem; any diagnostic means the
+//! typed value is discarded.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Visitor};
+use serde::{Deserialize, forward_to_deserialize_any};
+use serde_saphyr::{Budget, Options, Spanned};
+
+use crate::diag::{Diagnostic, Pos, did_you_mean};
+
+/// Where each value of the intake is, by YAML path.
+pub type Positions = BTreeMap<String, Pos>;
+
+/// Intakes larger than this are refused before parsing: a real one is a few KB.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
+
+/// A parsed YAML value with its position.
+#[derive(Debug)]
+struct Node {
+    value: Value,
+    pos: Pos,
+}
+
+#[derive(Debug)]
+enum Value {
+    Null,
+    Bool(bool),
+    Int(i128),
+    Float(f64),
+    Str(String),
+    Seq(Vec<Node>),
+    Map(Vec<(Key, Node)>),
+}
+
+#[derive(Debug)]
+struct Key {
+    name: String,
+    pos: Pos,
+}
+
+impl Value {
+    fn kind(&self) -> &'static str {
+        match self {
+            Value::Null => "nothing (null)",
+            Value::Bool(_) => "true/false",
+            Value::Int(_) => "a whole number",
+            Value::Float(_) => "a number",
+            Value::Str(_) => "text",
+            Value::Seq(_) => "a list",
+            Value::Map(_) => "a mapping",
+        }
+    }
+}
+
+/// A scalar type whose text the deserializer validates in place, so that a bad
+/// value becomes a diagnostic rather than the end of the run.
+pub(crate) struct Checked {
+    /// The newtype name the type passes to `deserialize_newtype_struct`.
+    pub name: &'static str,
+    /// Validates the text, explaining what is wrong.
+    pub validate: fn(&str) -> Result<(), String>,
+    /// A valid stand-in used after an error has been recorded.
+    pub placeholder: &'static str,
+    /// What the value is, for messages ("date", "NPI").
+    pub what: &'static str,
+}
+
+/// Parses `text` and deserializes it as `T`, or returns every problem found.
+pub(crate) fn from_str<T: for<'de> Deserialize<'de>>(
+    text: &str,
+    checked: &'static [Checked],
+) -> Result<(T, Positions), Vec<Diagnostic>> {
+    if text.len() > MAX_INPUT_BYTES {
+        return Err(vec![Diagnostic::error(
+            "",
+            format!("the intake is {} bytes; the most accepted is {MAX_INPUT_BYTES}", text.len()),
+        )]);
+    }
+    if text.trim().is_empty() {
+        return Err(vec![
+            Diagnostic::error("", "the intake is empty")
+                .hint("run `authpack init` to write a commented starter intake"),
+        ]);
+    }
+    let root = parse(text).map_err(|d| vec![d])?;
+    let ctx = Ctx {
+        diagnostics: RefCell::new(Vec::new()),
+        positions: RefCell::new(BTreeMap::new()),
+        checked,
+    };
+    let de = NodeDe { node: Some(&root), pos: root.pos, path: String::new(), ctx: &ctx, quiet: false };
+    let result = T::deserialize(de);
+    let mut diagnostics = ctx.diagnostics.into_inner();
+    crate::diag::sort(&mut diagnostics);
+    match result {
+        Ok(value) if diagnostics.is_empty() => Ok((value, ctx.positions.into_inner())),
+        Ok(_) => Err(diagnostics),
+        Err(e) => {
+            diagnostics.push(Diagnostic::error(e.path, e.message).at(e.pos));
+            Err(diagnostics)
+        }
+    }
+}
+
+fn parse(text: &str) -> Result<Node, Diagnostic> {
+    let mut budget = Budget::default();
+    budget.max_depth = 32;
+    budget.max_nodes = 100_000;
+    budget.max_events = 200_000;
+    budget.max_aliases = 1_000;
+    budget.max_anchors = 1_000;
+    budget.max_total_scalar_bytes = MAX_INPUT_BYTES;
+    budget.max_documents = 1;
+    let mut options = Options::default();
+    options.budget = Some(budget);
+    options.strict_booleans = true;
+    options.leading_zero_numbers_as_strings = true;
+    let spanned: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+        let pos = e.location().map(|l| Pos { line: l.line() as u32, column: l.column() as u32 });
+        Diagnostic::error("", format!("the file is not valid YAML: {}", e.without_snippet()))
+            .at(pos)
+            .hint("check indentation, quotes and colons near that line")
+    })?;
+    let root = spanned_to_node(spanned);
+    match root.value {
+        Value::Map(_) => Ok(root),
+        _ => Err(Diagnostic::error("", format!("the intake must be a mapping of fields, not {}", root.value.kind()))
+            .at(Some(root.pos))),
+    }
+}
+
+/// What serde-saphyr builds; converted to [`Node`] once parsing succeeds.
+struct RawNode(Value);
+
+fn location_pos(l: serde_saphyr::Location) -> Pos {
+    Pos { line: l.line() as u32, column: l.column() as u32 }
+}
+
+fn spanned_to_node(s: Spanned<RawNode>) -> Node {
+    Node { value: s.value.0, pos: location_pos(s.referenced) }
+}
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(RawVisitor)
+    }
+}
+
+struct RawVisitor;
+
+impl<'de> Visitor<'de> for RawVisitor {
+    type Value = RawNode;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any YAML value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Bool(v)))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Int(v.into())))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Int(v.into())))
+    }
+    fn visit_i128<E>(self, v: i128) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Int(v)))
+    }
+    fn visit_u128<E: de::Error>(self, v: u128) -> Result<RawNode, E> {
+        i128::try_from(v).map(|v| RawNode(Value::Int(v))).map_err(|_| E::custom("number too large"))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Float(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Str(v.to_owned())))
+    }
+    fn visit_string<E>(self, v: String) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Str(v)))
+    }
+    fn visit_unit<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Null))
+    }
+    fn visit_none<E>(self) -> Result<RawNode, E> {
+        Ok(RawNode(Value::Null))
+    }
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<RawNode, D::Error> {
+        RawNode::deserialize(d)
+    }
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+        let mut items = Vec::new();
+        while let Some(item) = seq.next_element::<Spanned<RawNode>>()? {
+            items.push(spanned_to_node(item));
+        }
+        Ok(RawNode(Value::Seq(items)))
+    }
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+        let mut entries = Vec::new();
+        while let Some(key) = map.next_key::<Spanned<RawNode>>()? {
+            let name = match key.value.0 {
+                Value::Str(s) => s,
+                Value::Int(i) => i.to_string(),
+                Value::Bool(b) => b.to_string(),
+                other => return Err(de::Error::custom(format!("a field name must be text, not {}", other.kind()))),
+            };
+            let value = spanned_to_node(map.next_value::<Spanned<RawNode>>()?);
+            entries.push((Key { name, pos: location_pos(key.referenced) }, value));
+        }
+        Ok(RawNode(Value::Map(entries)))
+    }
+}
+
+struct Ctx {
+    diagnostics: RefCell<Vec<Diagnostic>>,
+    positions: RefCell<Positions>,
+    checked: &'static [Checked],
+}
+
+/// An error that could not be recovered from in place (a type's own
+/// `Deserialize` refused a value); it ends deserialization.
+#[derive(Debug)]
+pub(crate) struct Error {
+    path: String,
+    pos: Option<Pos>,
+    message: String,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Error {}
+
+impl de::Error for Error {
+    fn custom<M: fmt::Display>(msg: M) -> Self {
+        Error { path: String::new(), pos: None, message: msg.to_string() }
+    }
+}
+
+/// Deserializes one node; `node` is `None` for a field the intake leaves out.
+#[derive(Clone)]
+struct NodeDe<'a> {
+    node: Option<&'a Node>,
+    pos: Pos,
+    path: String,
+    ctx: &'a Ctx,
+    /// Set below a value already reported, so one problem is not reported many times.
+    quiet: bool,
+}
+
+impl<'a> NodeDe<'a> {
+    fn report(&self, message: String, hints: Vec<String>) {
+        self.report_at(self.pos, message, hints);
+    }
+
+    fn report_at(&self, pos: Pos, message: String, hints: Vec<String>) {
+        if self.quiet {
+            return;
+        }
+        let mut d = Diagnostic::error(self.path.clone(), message).at(Some(pos));
+        d.hints = hints;
+        self.ctx.diagnostics.borrow_mut().push(d);
+    }
+
+    fn missing(&self, what: &str) {
+        let field = self.path.rsplit('.').next().unwrap_or(&self.path);
+        self.report(format!("required field '{field}' is missing"), vec![format!("add {field}: ({what})")]);
+    }
+
+    /// Reports that the node is not what the type wants, unless it is absent (then: missing).
+    fn mismatch(&self, wanted: &str) {
+        match self.node {
+            None => self.missing(wanted),
+            Some(Node { value: Value::Null, .. }) => {
+                self.report(format!("expected {wanted}, found nothing"), vec!["give a value or remove the line".into()])
+            }
+            Some(node) => self.report(format!("expected {wanted}, found {}", node.value.kind()), Vec::new()),
+        }
+    }
+
+    fn child(&self, node: Option<&'a Node>, pos: Pos, path: String) -> NodeDe<'a> {
+        if let Some(node) = node {
+            self.ctx.positions.borrow_mut().insert(path.clone(), node.pos);
+        }
+        NodeDe { node, pos, path, ctx: self.ctx, quiet: self.quiet }
+    }
+
+    fn quieted(mut self) -> Self {
+        self.quiet = true;
+        self
+    }
+
+    fn with_path(&self, mut e: Error) -> Error {
+        if e.pos.is_none() {
+            e.path = self.path.clone();
+            e.pos = Some(self.pos);
+        }
+        e
+    }
+
+    fn int(&self, wanted: &str, lo: i128, hi: i128) -> i128 {
+        match self.node.map(|n| &n.value) {
+            Some(Value::Int(i)) if (lo..=hi).contains(i) => *i,
+            Some(Value::Int(i)) => {
+                self.report(format!("{i} is out of range; expected {wanted}"), Vec::new());
+                lo.max(0)
+            }
+            Some(Value::Float(f)) if f.fract() == 0.0 && (lo as f64..=hi as f64).contains(f) => *f as i128,
+            _ => {
+                self.mismatch(wanted);
+                lo.max(0)
+            }
+        }
+    }
+
+    fn float(&self) -> f64 {
+        match self.node.map(|n| &n.value) {
+            Some(Value::Int(i)) => *i as f64,
+            Some(Value::Float(f)) if f.is_finite() => *f,
+            _ => {
+                self.mismatch("a number");
+                0.0
+            }
+        }
+    }
+
+    fn text(&self) -> Option<&'a str> {
+        match self.node.map(|n| &n.value) {
+            Some(Value::Str(s)) => Some(s),
+            Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
+                self.report(
+                    format!("expected text, found {}", self.node.map_or("", |n| n.value.kind())),
+                    vec!["put the value in quotes, for example \"0123\"".into()],
+                );
+                None
+            }
+            _ => {
+                self.mismatch("text");
+                None
+            }
+        }
+    }
+}
+
+macro_rules! deserialize_int {
+    ($($method:ident $visit:ident $ty:ty, $what:literal;)*) => {$(
+        fn $method<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+            let v = self.int($what, <$ty>::MIN as i128, <$ty>::MAX as i128);
+            visitor.$visit(v as $ty).map_err(|e| self.with_path(e))
+        }
+    )*};
+}
+
+impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
+    type Error = Error;
+
+    fn deserialize_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.map(|n| &n.value) {
+            None | Some(Value::Null) => visitor.visit_unit(),
+            Some(Value::Bool(b)) => visitor.visit_bool(*b),
+            Some(Value::Int(i)) => visitor.visit_i128(*i),
+            Some(Value::Float(f)) => visitor.visit_f64(*f),
+            Some(Value::Str(s)) => visitor.visit_str(s),
+            Some(Value::Seq(_)) => self.deserialize_seq(visitor),
+            Some(Value::Map(_)) => self.deserialize_map(visitor),
+        }
+    }
+
+    deserialize_int! {
+        deserialize_u8 visit_u8 u8, "a whole number from 0 to 255";
+        deserialize_u16 visit_u16 u16, "a whole number from 0 to 65535";
+        deserialize_u32 visit_u32 u32, "a whole number, 0 or more";
+        deserialize_u64 visit_u64 u64, "a whole number, 0 or more";
+        deserialize_i8 visit_i8 i8, "a whole number";
+        deserialize_i16 visit_i16 i16, "a whole number";
+        deserialize_i32 visit_i32 i32, "a whole number";
+        deserialize_i64 visit_i64 i64, "a whole number";
+    }
+
+    fn deserialize_f32<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_f64(visitor)
+    }
+
+    fn deserialize_f64<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.float();
+        visitor.visit_f64(v).map_err(|e| self.with_path(e))
+    }
+
+    fn deserialize_bool<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = match self.node.map(|n| &n.value) {
+            Some(Value::Bool(b)) => *b,
+            _ => {
+                self.mismatch("true or false");
+                false
+            }
+        };
+        visitor.visit_bool(v).map_err(|e| self.with_path(e))
+    }
+
+    fn deserialize_str<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let v = self.text().unwrap_or_default();
+        visitor.visit_str(v).map_err(|e| self.with_path(e))
+    }
+
+    fn deserialize_string<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_char<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_option<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        match self.node.map(|n| &n.value) {
+            None | Some(Value::Null) => visitor.visit_none(),
+            Some(_) => visitor.visit_some(self),
+        }
+    }
+
+    fn deserialize_unit<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_unit_struct<V: Visitor<'de>>(self, _name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    fn deserialize_newtype_struct<V: Visitor<'de>>(self, name: &'static str, visitor: V) -> Result<V::Value, Error> {
+        let Some(checked) = self.ctx.checked.iter().find(|c| c.name == name) else {
+            return visitor.visit_newtype_struct(self);
+        };
+        let text = self.text();
+        let valid = match text {
+            Some(t) => match (checked.validate)(t) {
+                Ok(()) => Some(t),
+                Err(why) => {
+                    self.report(format!("invalid {} '{}': {why}", checked.what, preview(t)), Vec::new());
+                    None
+                }
+            },
+            None => None,
+        };
+        let value = valid.unwrap_or(checked.placeholder);
+        visitor
+            .visit_newtype_struct(value.into_deserializer())
+            .map_err(|e: de::value::Error| self.with_path(de::Error::custom(e)))
+    }
+
+    fn deserialize_seq<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let items: &[Node] = match self.node.map(|n| &n.value) {
+            Some(Value::Seq(items)) => items,
+            None | Some(Value::Null) => &[],
+            Some(_) => {
+                self.mismatch("a list (items starting with '- ')");
+                &[]
+            }
+        };
+        let seq = SeqDe { parent: &self, items: items.iter().enumerate() };
+        visitor.visit_seq(seq).map_err(|e| self.with_path(e))
+    }
+
+    fn deserialize_tuple<V: Visitor<'de>>(self, _len: usize, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_tuple_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        _len: usize,
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        self.deserialize_seq(visitor)
+    }
+
+    fn deserialize_map<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        let entries: Vec<(String, Pos, Option<&Node>)> = match self.node.map(|n| &n.value) {
+            Some(Value::Map(entries)) => entries.iter().map(|(k, v)| (k.name.clone(), v.pos, Some(v))).collect(),
+            None | Some(Value::Null) => Vec::new(),
+            Some(_) => {
+                self.mismatch("a mapping");
+                Vec::new()
+            }
+        };
+        visitor.visit_map(MapDe { parent: &self, entries: entries.into_iter(), next: None }).map_err(|e| self.with_path(e))
+    }
+
+    fn deserialize_struct<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        fields: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let (entries, this) = match self.node.map(|n| &n.value) {
+            Some(Value::Map(entries)) => (entries.as_slice(), self.clone()),
+            _ => {
+                self.mismatch(&format!("a mapping with fields {}", fields.join(", ")));
+                (&[][..], self.clone().quieted())
+            }
+        };
+        let mut seen: Vec<&str> = Vec::new();
+        let mut out: Vec<(String, Pos, Option<&Node>)> = Vec::new();
+        for (key, value) in entries {
+            if let Some(field) = fields.iter().find(|f| **f == key.name) {
+                if seen.contains(field) {
+                    this.report_at(key.pos, format!("field '{}' is given twice", key.name), vec!["keep one".into()]);
+                    continue;
+                }
+                seen.push(field);
+                out.push((key.name.clone(), value.pos, Some(value)));
+            } else {
+                let mut hints = Vec::new();
+                if let Some(close) = did_you_mean(&key.name, fields.iter().copied()) {
+                    hints.push(format!("did you mean '{close}'?"));
+                }
+                hints.push(format!("allowed here: {}", fields.join(", ")));
+                let at = this.path_of(&key.name);
+                let reporter = NodeDe { path: at, ..this.clone() };
+                reporter.report_at(key.pos, format!("unknown field '{}'", preview(&key.name)), hints);
+            }
+        }
+        for field in fields {
+            if !seen.contains(field) {
+                out.push(((*field).to_string(), this.pos, None));
+            }
+        }
+        let map = MapDe { parent: &this, entries: out.into_iter(), next: None };
+        visitor.visit_map(map).map_err(|e| this.with_path(e))
+    }
+
+    fn deserialize_enum<V: Visitor<'de>>(
+        self,
+        _name: &'static str,
+        variants: &'static [&'static str],
+        visitor: V,
+    ) -> Result<V::Value, Error> {
+        let chosen = match self.node.map(|n| &n.value) {
+            Some(Value::Str(s)) if variants.contains(&s.as_str()) => s.as_str(),
+            Some(Value::Str(s)) => {
+                let mut hints = Vec::new();
+                if let Some(close) = did_you_mean(s, variants.iter().copied()) {
+                    hints.push(format!("did you mean '{close}'?"));
+                }
+                hints.push(format!("expected one of: {}", variants.join(", ")));
+                self.report(format!("unknown value '{}'", preview(s)), hints);
+                variants[0]
+            }
+            _ => {
+                let wanted = format!("one of: {}", variants.join(", "));
+                self.mismatch(&wanted);
+                variants[0]
+            }
+        };
+        visitor.visit_enum(chosen.into_deserializer()).map_err(|e: de::value::Error| self.with_path(de::Error::custom(e)))
+    }
+
+    fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        self.deserialize_str(visitor)
+    }
+
+    fn deserialize_ignored_any<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {
+        visitor.visit_unit()
+    }
+
+    forward_to_deserialize_any! { i128 u128 bytes byte_buf }
+}
+
+impl NodeDe<'_> {
+    fn path_of(&self, field: &str) -> String {
+        if self.path.is_empty() { field.to_string() } else { format!("{}.{field}", self.path) }
+    }
+}
+
+/// At most 40 characters of a user's value, for messages: enough to find it, no more.
+pub(crate) fn preview(text: &str) -> String {
+    let mut out: String = text.chars().take(40).filter(|c| !c.is_control()).collect();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+struct SeqDe<'p, 'a, I> {
+    parent: &'p NodeDe<'a>,
+    items: I,
+}
+
+impl<'de, 'a, I: Iterator<Item = (usize, &'a Node)>> de::SeqAccess<'de> for SeqDe<'_, 'a, I> {
+    type Error = Error;
+
+    fn next_element_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<Option<T::Value>, Error> {
+        match self.items.next() {
+            Some((i, node)) => {
+                let path = format!("{}[{i}]", self.parent.path);
+                seed.deserialize(self.parent.child(Some(node), node.pos, path)).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+}
+
+struct MapDe<'p, 'a, I> {
+    parent: &'p NodeDe<'a>,
+    entries: I,
+    next: Option<(String, Pos, Option<&'a Node>)>,
+}
+
+impl<'de, 'a, I: Iterator<Item = (String, Pos, Option<&'a Node>)>> de::MapAccess<'de> for MapDe<'_, 'a, I> {
+    type Error = Error;
+
+    fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, Error> {
+        match self.entries.next() {
+            Some(entry) => {
+                let key: de::value::StringDeserializer<Error> = entry.0.clone().into_deserializer();
+                self.next = Some(entry);
+                seed.deserialize(key).map(Some)
+            }
+            None => Ok(None),
+        }
+    }
+
+    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, Error> {
+        let (name, pos, node) = self.next.take().expect("next_value_seed follows next_key_seed");
+        let path = self.parent.path_of(&name);
+        seed.deserialize(self.parent.child(node, pos, path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        count: u32,
+        kind: Kind,
+        note: Option<String>,
+        items: Vec<Item>,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Item {
+        dose: f64,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(rename_all = "kebab-case")]
+    enum Kind {
+        First,
+        SecondKind,
+    }
+
+    fn errors(text: &str) -> Vec<String> {
+        match from_str::<Doc>(text, &[]) {
+            Ok(_) => Vec::new(),
+            Err(d) => d.iter().map(|d| format!("{}@{}: {}", d.path, d.line.unwrap_or(0), d.message)).collect(),
+        }
+    }
+
+    #[test]
+    fn a_good_document_loads_with_positions() {
+        let (doc, positions) =
+            from_str::<Doc>("name: a\ncount: 2\nkind: second-kind\nitems:\n  - dose: 1.5\n", &[]).unwrap();
+        assert_eq!(doc.items[0].dose, 1.5);
+        assert_eq!(positions["items[0].dose"], Pos { line: 5, column: 11 });
+    }
+
+    #[test]
+    fn every_problem_is_reported_in_one_run() {
+        let found = errors("nam: a\ncount: many\nkind: secnd-kind\nitems:\n  - dose: x\n    extra: 1\n");
+        assert_eq!(
+            found,
+            [
+                "nam@1: unknown field 'nam'",
+                "name@1: required field 'name' is missing",
+                "count@2: expected a whole number, 0 or more, found text",
+                "kind@3: unknown value 'secnd-kind'",
+                "items[0].dose@5: expected a number, found text",
+                "items[0].extra@6: unknown field 'extra'",
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_for_text_and_wrong_shapes_are_reported() {
+        let found = errors("name: 12\ncount: -1\nkind: [a]\nitems: {dose: 1}\n");
+        assert_eq!(found.len(), 4, "{found:?}");
+    }
+
+    #[test]
+    fn syntax_errors_and_bombs_stop_early_with_a_position() {
+        let err = from_str::<Doc>("name: [unclosed\n", &[]).unwrap_err();
+        assert!(err[0].message.starts_with("the file is not valid YAML"), "{err:?}");
+        let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+        assert!(from_str::<Doc>(&deep, &[]).is_err());
+        let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
+        assert!(from_str::<Doc>(bomb, &[]).is_err());
+    }
+}
