@@ -182,7 +182,10 @@ pub fn assess(intake: &Intake) -> Facts {
                 improvement_percent: t.improvement_percent,
                 failed,
                 intolerance: t.outcome == Some(Outcome::Intolerance),
-                poor_adherence: matches!(t.adherence, Some(crate::intake::Adherence::Partial | crate::intake::Adherence::Poor)),
+                poor_adherence: matches!(
+                    t.adherence,
+                    Some(crate::intake::Adherence::Partial | crate::intake::Adherence::Poor)
+                ),
             }
         })
         .collect();
@@ -253,7 +256,8 @@ fn scales(intake: &Intake, episode_start: Option<Date>) -> Vec<ScaleFacts> {
         .map(|(instrument, mut results)| {
             results.sort();
             let info = reference::instrument(instrument);
-            let fact = |(date, score): (Date, u32)| ScoreFact { date, score, band: info.band(score).map(str::to_string) };
+            let fact =
+                |(date, score): (Date, u32)| ScoreFact { date, score, band: info.band(score).map(str::to_string) };
             let in_episode = results.iter().copied().find(|(d, _)| episode_start.is_none_or(|s| *d >= s));
             let baseline = in_episode.or(results.first().copied());
             let latest = results.last().copied();

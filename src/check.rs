@@ -98,10 +98,9 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 fn request(f: &mut Findings<'_>, intake: &Intake) {
     let r = &intake.request;
     if r.urgency == Some(Urgency::Expedited) && r.urgency_reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        f.push(
-            Diagnostic::error("request.urgency_reason", "an expedited request needs a reason")
-                .hint("say why waiting the standard time could seriously jeopardize the patient's life, health or function"),
-        );
+        f.push(Diagnostic::error("request.urgency_reason", "an expedited request needs a reason").hint(
+            "say why waiting the standard time could seriously jeopardize the patient's life, health or function",
+        ));
     }
     if r.kind == RequestKind::Continuation && r.prior_authorization_number.is_none() {
         f.warning("request.prior_authorization_number", "a continuation usually cites the authorization it continues");
@@ -128,12 +127,26 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
         let path = format!("request.services[{i}].code");
         match reference::procedure(s.code.as_str()) {
             Some(p) if p.status == "wrong" => f.push(
-                Diagnostic::error(path, format!("{} is not a code for this therapy: it is {}", s.code, p.actually.as_deref().unwrap_or("another drug")))
-                    .hint("esketamine: G2082/G2083 or J0013; ketamine: J3490 with an administration code"),
+                Diagnostic::error(
+                    path,
+                    format!(
+                        "{} is not a code for this therapy: it is {}",
+                        s.code,
+                        p.actually.as_deref().unwrap_or("another drug")
+                    ),
+                )
+                .hint("esketamine: G2082/G2083 or J0013; ketamine: J3490 with an administration code"),
             ),
             Some(p) if p.status == "legacy" && p.valid_until.is_some_and(|u| r.date > u) => f.push(
-                Diagnostic::warning(path, format!("{} was retired after {}", s.code, p.valid_until.map(|d| d.to_string()).unwrap_or_default()))
-                    .hint(format!("use {}", p.replaced_by.as_deref().unwrap_or("the current code"))),
+                Diagnostic::warning(
+                    path,
+                    format!(
+                        "{} was retired after {}",
+                        s.code,
+                        p.valid_until.map(|d| d.to_string()).unwrap_or_default()
+                    ),
+                )
+                .hint(format!("use {}", p.replaced_by.as_deref().unwrap_or("the current code"))),
             ),
             Some(p) if !p.therapies.is_empty() && !p.therapies.contains(&r.therapy) => {
                 f.warning(path, format!("{} does not fit {}", s.code, crate::policy::serde_label(&r.therapy)))
@@ -170,15 +183,24 @@ fn people(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     }
     if intake.request.therapy == Therapy::EsketamineNasal {
         if intake.patient.rems_enrolled.is_none() {
-            f.warning("patient.rems_enrolled", "esketamine requires REMS enrollment; say whether the patient is enrolled");
+            f.warning(
+                "patient.rems_enrolled",
+                "esketamine requires REMS enrollment; say whether the patient is enrolled",
+            );
         }
         if intake.site.as_ref().and_then(|s| s.rems_certified).is_none() {
-            f.warning("site.rems_certified", "esketamine is given only at a REMS-certified site; say whether this one is");
+            f.warning(
+                "site.rems_certified",
+                "esketamine is given only at a REMS-certified site; say whether this one is",
+            );
         }
     }
     if let Some(bp) = intake.safety.as_ref().and_then(|s| s.blood_pressure.as_ref()) {
         if !(50..=300).contains(&bp.systolic) || !(20..=200).contains(&bp.diastolic) || bp.diastolic >= bp.systolic {
-            f.error("safety.blood_pressure", format!("{}/{} is not a plausible blood pressure", bp.systolic, bp.diastolic));
+            f.error(
+                "safety.blood_pressure",
+                format!("{}/{} is not a plausible blood pressure", bp.systolic, bp.diastolic),
+            );
         }
         f.not_after_request("safety.blood_pressure.date".into(), bp.date, today);
     }
@@ -187,7 +209,10 @@ fn people(f: &mut Findings<'_>, intake: &Intake, today: Date) {
 
 fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     if intake.diagnoses.is_empty() {
-        f.push(Diagnostic::error("diagnoses", "at least one diagnosis is required").hint("add - code: F33.2 with primary: true"));
+        f.push(
+            Diagnostic::error("diagnoses", "at least one diagnosis is required")
+                .hint("add - code: F33.2 with primary: true"),
+        );
     }
     let primaries = intake.diagnoses.iter().filter(|d| d.primary == Some(true)).count();
     if primaries > 1 {
@@ -202,8 +227,11 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     let episode_start = intake.current_episode.as_ref().and_then(|e| e.start);
     if depression && episode_start.is_none() {
         f.push(
-            Diagnostic::error("current_episode.start", "the start of the current episode is required for a depression indication")
-                .hint("payers count only trials in the current episode; add current_episode: start: YYYY-MM-DD"),
+            Diagnostic::error(
+                "current_episode.start",
+                "the start of the current episode is required for a depression indication",
+            )
+            .hint("payers count only trials in the current episode; add current_episode: start: YYYY-MM-DD"),
         );
     }
     f.not_after_request("current_episode.start".into(), episode_start, today);
@@ -212,7 +240,10 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
 fn history(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     let Some(h) = &intake.treatment_history else {
         if intake.request.indication == Indication::Trd {
-            f.warning("treatment_history", "no treatment history; a treatment-resistant depression request rests on it");
+            f.warning(
+                "treatment_history",
+                "no treatment history; a treatment-resistant depression request rests on it",
+            );
         }
         return;
     };
@@ -236,14 +267,20 @@ fn history(f: &mut Findings<'_>, intake: &Intake, today: Date) {
         match reference::find_drug(&t.drug) {
             Some(DrugMatch::Antidepressant(_)) => {}
             Some(DrugMatch::Augmentation(a)) => f.push(
-                Diagnostic::warning(format!("{base}.drug"), format!("{} is an augmentation agent, not an antidepressant", a.generic))
-                    .hint("list it under treatment_history.augmentations"),
+                Diagnostic::warning(
+                    format!("{base}.drug"),
+                    format!("{} is an augmentation agent, not an antidepressant", a.generic),
+                )
+                .hint("list it under treatment_history.augmentations"),
             ),
             None => {
                 let close = reference::closest_drugs(&t.drug);
                 let mut d = Diagnostic::warning(
                     format!("{base}.drug"),
-                    format!("unknown antidepressant '{}'; the trial is counted as not adequate", crate::intake::yaml::preview(&t.drug)),
+                    format!(
+                        "unknown antidepressant '{}'; the trial is counted as not adequate",
+                        crate::intake::yaml::preview(&t.drug)
+                    ),
                 );
                 if !close.is_empty() {
                     d = d.hint(format!("did you mean {}?", close.join(", ")));
@@ -283,7 +320,10 @@ fn assessments(f: &mut Findings<'_>, intake: &Intake, today: Date) {
         let info = reference::instrument(a.instrument);
         if a.instrument == Instrument::CSsrs {
             if a.score.is_some() {
-                f.push(Diagnostic::error(format!("{base}.score"), "c-ssrs has a risk level, not a score").hint("write risk: low, moderate or high"));
+                f.push(
+                    Diagnostic::error(format!("{base}.score"), "c-ssrs has a risk level, not a score")
+                        .hint("write risk: low, moderate or high"),
+                );
             }
             if a.risk.is_none() {
                 f.error(format!("{base}.risk"), "c-ssrs needs its risk level: low, moderate or high");

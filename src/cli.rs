@@ -180,10 +180,15 @@ fn read_intake(path: &Path) -> Result<String, CliError> {
         return Err(file_error(path, "is a folder; give the intake file inside it"));
     }
     if meta.len() > crate::intake::yaml::MAX_INPUT_BYTES as u64 {
-        return Err(file_error(path, format!("is {} bytes; an intake is at most {}", meta.len(), crate::intake::yaml::MAX_INPUT_BYTES)));
+        return Err(file_error(
+            path,
+            format!("is {} bytes; an intake is at most {}", meta.len(), crate::intake::yaml::MAX_INPUT_BYTES),
+        ));
     }
     let bytes = fs::read(path).map_err(|e| file_error(path, e))?;
-    String::from_utf8(bytes).map_err(|e| file_error(path, format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))
+    String::from_utf8(bytes).map_err(|e| {
+        file_error(path, format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+    })
 }
 
 fn resolve_policy(arg: Option<&str>, set: &PolicySet) -> Result<Option<PolicyProfile>, CliError> {
@@ -194,7 +199,10 @@ fn resolve_policy(arg: Option<&str>, set: &PolicySet) -> Result<Option<PolicyPro
     let path = Path::new(arg);
     if !path.exists() {
         let ids: Vec<&str> = set.profiles.keys().map(String::as_str).collect();
-        return Err(CliError::Other(format!("--policy '{arg}' is neither a bundled policy nor a file; bundled: {}", ids.join(", "))));
+        return Err(CliError::Other(format!(
+            "--policy '{arg}' is neither a bundled policy nor a file; bundled: {}",
+            ids.join(", ")
+        )));
     }
     let text = fs::read_to_string(path).map_err(|e| file_error(path, e))?;
     policy::parse_profile(&path.display().to_string(), &text).map(Some).map_err(|e| CliError::Other(e.to_string()))
@@ -276,7 +284,11 @@ fn build(
 }
 
 /// Writes through a temporary file beside `target` (mode 0600), renamed into place only when complete.
-fn write_atomically<T>(target: &Path, force: bool, fill: impl FnOnce(&mut File) -> Result<T, CliError>) -> Result<T, CliError> {
+fn write_atomically<T>(
+    target: &Path,
+    force: bool,
+    fill: impl FnOnce(&mut File) -> Result<T, CliError>,
+) -> Result<T, CliError> {
     let dir = match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -284,7 +296,12 @@ fn write_atomically<T>(target: &Path, force: bool, fill: impl FnOnce(&mut File) 
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("packet");
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).mode(0o600).open(&temp).map_err(|e| file_error(&temp, e))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temp)
+            .map_err(|e| file_error(&temp, e))?;
         let value = fill(&mut file)?;
         file.sync_all().map_err(|e| file_error(&temp, e))?;
         if force {
@@ -346,7 +363,12 @@ fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> 
             let met = e.criteria.iter().filter(|c| c.status == Status::Met).count();
             let _ = writeln!(io.out, "overall: {} ({met} of {} criteria met)", e.overall.label(), e.criteria.len());
         }
-        let _ = writeln!(io.err, "{shown}: {}{}", diag::summary(&diagnostics), if valid { "" } else { "; the intake is invalid" });
+        let _ = writeln!(
+            io.err,
+            "{shown}: {}{}",
+            diag::summary(&diagnostics),
+            if valid { "" } else { "; the intake is invalid" }
+        );
     }
     Ok(if valid { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
@@ -355,9 +377,18 @@ fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> 
 pub fn starter(therapy: &str, kind: &str) -> String {
     let text = include_str!("../packet-templates/starter-intake.yaml");
     let (dose, services) = match therapy {
-        "esketamine-nasal" => ("    dose_mg: 56\n    dose_mg_per_kg: null\n    infusion_minutes: null\n    frequency: twice-weekly\n", "    - code: G2082\n      units: 8\n"),
-        "ketamine-iv" => ("    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: 40\n    frequency: twice-weekly\n", "    - code: J3490\n      units: 6\n    - code: \"96365\"\n      units: 6\n"),
-        _ => ("    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: null\n    frequency: twice-weekly\n", "    - code: J3490\n      units: 6\n    - code: \"96372\"\n      units: 6\n"),
+        "esketamine-nasal" => (
+            "    dose_mg: 56\n    dose_mg_per_kg: null\n    infusion_minutes: null\n    frequency: twice-weekly\n",
+            "    - code: G2082\n      units: 8\n",
+        ),
+        "ketamine-iv" => (
+            "    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: 40\n    frequency: twice-weekly\n",
+            "    - code: J3490\n      units: 6\n    - code: \"96365\"\n      units: 6\n",
+        ),
+        _ => (
+            "    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: null\n    frequency: twice-weekly\n",
+            "    - code: J3490\n      units: 6\n    - code: \"96372\"\n      units: 6\n",
+        ),
     };
     let phase = match (therapy, kind) {
         ("esketamine-nasal", "continuation") => "maintenance",
@@ -388,7 +419,8 @@ fn init(therapy: &str, kind: &str, output: Option<&Path>, force: bool, io: &mut 
                 return Err(file_error(path, "exists; use --force to replace it"));
             }
             write_atomically(path, force, |f| f.write_all(text.as_bytes()).map_err(|e| file_error(path, e)))?;
-            let _ = writeln!(io.err, "wrote {}; fill it in, then run: authpack check {}", path.display(), path.display());
+            let _ =
+                writeln!(io.err, "wrote {}; fill it in, then run: authpack check {}", path.display(), path.display());
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -398,7 +430,12 @@ fn verify(path: &Path, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError
     let file = File::open(path).map_err(|e| file_error(path, e))?;
     let result = crate::package::verify_packet(io::BufReader::new(file)).map_err(|e| file_error(path, e))?;
     if json {
-        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&json!({"intact": result.is_intact(), "entries": result})).expect("serializes"));
+        let _ = writeln!(
+            io.out,
+            "{}",
+            serde_json::to_string_pretty(&json!({"intact": result.is_intact(), "entries": result}))
+                .expect("serializes")
+        );
     } else {
         for (label, names) in [("changed", &result.changed), ("missing", &result.missing), ("added", &result.added)] {
             for name in names {
@@ -423,7 +460,11 @@ fn policies(action: PoliciesAction, io: &mut Io<'_>) -> Result<ExitCode, CliErro
     let set = PolicySet::bundled();
     match action {
         PoliciesAction::List => {
-            let _ = writeln!(io.out, "{:<18} {:<17} {:<22} {:<8} {:<10} title", "id", "therapy", "indications", "default", "as of");
+            let _ = writeln!(
+                io.out,
+                "{:<18} {:<17} {:<22} {:<8} {:<10} title",
+                "id", "therapy", "indications", "default", "as of"
+            );
             for p in set.profiles.values() {
                 let indications: Vec<String> = p.indications.iter().map(policy::serde_label).collect();
                 let _ = writeln!(
@@ -443,11 +484,21 @@ fn policies(action: PoliciesAction, io: &mut Io<'_>) -> Result<ExitCode, CliErro
                 let ids: Vec<&str> = set.profiles.keys().map(String::as_str).collect();
                 return Err(CliError::Other(format!("unknown policy '{id}'; bundled: {}", ids.join(", "))));
             };
-            let _ = writeln!(io.out, "{} ({})\nsource: {}{}\nas of: {}", p.title, p.id, p.source.name, p.source.url.as_deref().map(|u| format!(" <{u}>")).unwrap_or_default(), p.source.as_of);
+            let _ = writeln!(
+                io.out,
+                "{} ({})\nsource: {}{}\nas of: {}",
+                p.title,
+                p.id,
+                p.source.name,
+                p.source.url.as_deref().map(|u| format!(" <{u}>")).unwrap_or_default(),
+                p.source.as_of
+            );
             if let Some(note) = &p.source.note {
                 let _ = writeln!(io.out, "note: {note}");
             }
-            for (label, criteria) in [("criteria", Some(&p.criteria)), ("continuation criteria", p.continuation_criteria.as_ref())] {
+            for (label, criteria) in
+                [("criteria", Some(&p.criteria)), ("continuation criteria", p.continuation_criteria.as_ref())]
+            {
                 if let Some(criteria) = criteria {
                     let _ = writeln!(io.out, "\n{label}:");
                     for c in criteria {
@@ -474,7 +525,13 @@ fn eject(dir: &Path, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError>
         let mut f = BufWriter::new(File::create(path).map_err(|e| file_error(path, e))?);
         f.write_all(text.as_bytes()).map_err(|e| file_error(path, e))?;
     }
-    let _ = writeln!(io.err, "wrote {} files under {}; build with --templates {}", files.len(), dir.display(), dir.display());
+    let _ = writeln!(
+        io.err,
+        "wrote {} files under {}; build with --templates {}",
+        files.len(),
+        dir.display(),
+        dir.display()
+    );
     Ok(ExitCode::SUCCESS)
 }
 

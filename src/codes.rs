@@ -109,9 +109,14 @@ fn parse_procedure(text: &str) -> Result<String, String> {
     let upper = text.trim().to_ascii_uppercase();
     let b = upper.as_bytes();
     let hcpcs = b.len() == 5 && b[0].is_ascii_uppercase() && b[1..].iter().all(u8::is_ascii_digit);
-    let cpt = b.len() == 5 && b[..4].iter().all(u8::is_ascii_digit) && (b[4].is_ascii_digit() || matches!(b[4], b'F' | b'T' | b'U'));
+    let cpt = b.len() == 5
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && (b[4].is_ascii_digit() || matches!(b[4], b'F' | b'T' | b'U'));
     if !(hcpcs || cpt) {
-        return Err("expected a 5-character HCPCS code (a letter and four digits, such as G2082) or CPT code (such as 96365)".to_string());
+        return Err(
+            "expected a 5-character HCPCS code (a letter and four digits, such as G2082) or CPT code (such as 96365)"
+                .to_string(),
+        );
     }
     Ok(upper)
 }

@@ -20,10 +20,8 @@ pub(crate) const DATE_TIME_TYPE_NAME: &str = "authpack::DateTime";
 impl Date {
     /// Builds a date, or `None` when the day does not exist.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        let valid = (1..=9999).contains(&year)
-            && (1..=12).contains(&month)
-            && day >= 1
-            && day <= days_in_month(year, month);
+        let valid =
+            (1..=9999).contains(&year) && (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
         valid.then_some(Date { year, month, day })
     }
 
@@ -33,10 +31,7 @@ impl Date {
         let shape_ok = bytes.len() == 10
             && bytes[4] == b'-'
             && bytes[7] == b'-'
-            && bytes
-                .iter()
-                .enumerate()
-                .all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
+            && bytes.iter().enumerate().all(|(i, b)| i == 4 || i == 7 || b.is_ascii_digit());
         if !shape_ok {
             return Err("expected a date written YYYY-MM-DD".to_string());
         }
@@ -133,12 +128,7 @@ impl Date {
             "November",
             "December",
         ];
-        format!(
-            "{} {}, {}",
-            MONTHS[usize::from(self.month) - 1],
-            self.day,
-            self.year
-        )
+        format!("{} {}, {}", MONTHS[usize::from(self.month) - 1], self.day, self.year)
     }
 }
 

@@ -55,14 +55,7 @@ impl Diagnostic {
     }
 
     fn new(severity: Severity, path: impl Into<String>, message: impl Into<String>) -> Diagnostic {
-        Diagnostic {
-            severity,
-            path: path.into(),
-            line: None,
-            column: None,
-            message: message.into(),
-            hints: Vec::new(),
-        }
+        Diagnostic { severity, path: path.into(), line: None, column: None, message: message.into(), hints: Vec::new() }
     }
 
     /// Adds a hint.

@@ -85,7 +85,13 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
     let enclosures: Vec<render::Enclosure> = records
         .iter()
         .enumerate()
-        .map(|(i, r)| render::Enclosure { number: i + 1, title: r.title.clone(), kind: r.kind.clone(), entry: r.entry.clone(), size: r.size })
+        .map(|(i, r)| render::Enclosure {
+            number: i + 1,
+            title: r.title.clone(),
+            kind: r.kind.clone(),
+            entry: r.entry.clone(),
+            size: r.size,
+        })
         .collect();
     let descriptions = BTreeMap::new();
     let inputs = render::Inputs {
@@ -108,7 +114,11 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
     })
 }
 
-fn choose_policy<'a>(loaded: &Loaded, settings: &Settings<'a>, diagnostics: &mut Vec<Diagnostic>) -> Option<&'a PolicyProfile> {
+fn choose_policy<'a>(
+    loaded: &Loaded,
+    settings: &Settings<'a>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<&'a PolicyProfile> {
     if let Some(p) = settings.policy {
         return Some(p);
     }
@@ -118,12 +128,15 @@ fn choose_policy<'a>(loaded: &Loaded, settings: &Settings<'a>, diagnostics: &mut
         Some(id) => match settings.policies.profiles.get(id) {
             Some(p) => Some(p),
             None => {
-                let mut d = Diagnostic::error("request.policy", format!("unknown policy '{}'", intake::yaml::preview(id))).at(pos);
+                let mut d =
+                    Diagnostic::error("request.policy", format!("unknown policy '{}'", intake::yaml::preview(id)))
+                        .at(pos);
                 if let Some(close) = diag::did_you_mean(id, settings.policies.profiles.keys().map(String::as_str)) {
                     d = d.hint(format!("did you mean '{close}'?"));
                 }
                 let ids: Vec<&str> = settings.policies.profiles.keys().map(String::as_str).collect();
-                diagnostics.push(d.hint(format!("bundled: {}; or give a policy file with --policy FILE", ids.join(", "))));
+                diagnostics
+                    .push(d.hint(format!("bundled: {}; or give a policy file with --policy FILE", ids.join(", "))));
                 None
             }
         },
@@ -153,7 +166,11 @@ pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -
     let mut entries: Vec<Entry> = prepared
         .documents
         .iter()
-        .map(|d| Entry { path: d.name.clone(), media_type: package::media_type(&d.name).into(), source: Source::Bytes(d.markdown.clone().into_bytes()) })
+        .map(|d| Entry {
+            path: d.name.clone(),
+            media_type: package::media_type(&d.name).into(),
+            source: Source::Bytes(d.markdown.clone().into_bytes()),
+        })
         .collect();
     for r in &prepared.records {
         entries.push(Entry {
@@ -178,7 +195,11 @@ pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -
             id: e.id.clone(),
             as_of: e.source.as_of.to_string(),
             overall: policy::serde_label(&e.overall),
-            criteria: e.criteria.iter().map(|c| package::CriterionInfo { id: c.id.clone(), status: policy::serde_label(&c.status) }).collect(),
+            criteria: e
+                .criteria
+                .iter()
+                .map(|c| package::CriterionInfo { id: c.id.clone(), status: policy::serde_label(&c.status) })
+                .collect(),
         },
         files: Vec::new(),
     };

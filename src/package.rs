@@ -187,10 +187,18 @@ pub fn write_packet<W: Write + Seek>(
     manifest.files = entries
         .iter()
         .map(|e| match &e.source {
-            Source::Bytes(b) => ManifestFile { path: e.path.clone(), size: b.len() as u64, sha256: sha256_hex(b), media_type: e.media_type.clone() },
-            Source::Stream { size, sha256, .. } => {
-                ManifestFile { path: e.path.clone(), size: *size, sha256: sha256.clone(), media_type: e.media_type.clone() }
-            }
+            Source::Bytes(b) => ManifestFile {
+                path: e.path.clone(),
+                size: b.len() as u64,
+                sha256: sha256_hex(b),
+                media_type: e.media_type.clone(),
+            },
+            Source::Stream { size, sha256, .. } => ManifestFile {
+                path: e.path.clone(),
+                size: *size,
+                sha256: sha256.clone(),
+                media_type: e.media_type.clone(),
+            },
         })
         .collect();
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
@@ -312,10 +320,8 @@ pub fn verify_packet<R: Read + Seek>(reader: R) -> Result<Verification, VerifyEr
 /// A zip entry name made safe: no folders, no leading dots, only plain characters.
 pub fn safe_entry_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
-    let cleaned: String = base
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' })
-        .collect();
+    let cleaned: String =
+        base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' }).collect();
     let trimmed = cleaned.trim_start_matches(['.', '-']);
     if trimmed.is_empty() { "record".to_string() } else { trimmed.chars().take(80).collect() }
 }

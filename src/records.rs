@@ -48,7 +48,10 @@ pub fn inspect(base: &Path, attachments: &[Attachment], positions: &Positions) -
                 records.push(Record {
                     entry: format!("attachments/{:02}-{name}", i + 1),
                     title: a.title.clone().unwrap_or_else(|| name.clone()),
-                    kind: a.kind.map(|k| crate::policy::serde_label(&k).replace('-', " ")).unwrap_or_else(|| "record".into()),
+                    kind: a
+                        .kind
+                        .map(|k| crate::policy::serde_label(&k).replace('-', " "))
+                        .unwrap_or_else(|| "record".into()),
                     path,
                     size,
                     sha256,

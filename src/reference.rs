@@ -134,11 +134,7 @@ pub struct Band {
 impl InstrumentInfo {
     /// The severity band a score falls in.
     pub fn band(&self, score: u32) -> Option<&str> {
-        self.bands
-            .as_ref()?
-            .iter()
-            .find(|b| (b.min..=b.max).contains(&score))
-            .map(|b| b.label.as_str())
+        self.bands.as_ref()?.iter().find(|b| (b.min..=b.max).contains(&score)).map(|b| b.label.as_str())
     }
 }
 
@@ -202,10 +198,7 @@ pub fn instruments() -> &'static [InstrumentInfo] {
 
 /// What authpack knows of `instrument`.
 pub fn instrument(instrument: Instrument) -> &'static InstrumentInfo {
-    instruments()
-        .iter()
-        .find(|i| i.id == instrument)
-        .expect("every instrument is in instruments.yaml (tested)")
+    instruments().iter().find(|i| i.id == instrument).expect("every instrument is in instruments.yaml (tested)")
 }
 
 /// Every procedure code in the table.
@@ -297,7 +290,12 @@ mod tests {
 
     #[test]
     fn brand_names_and_case_normalise_to_the_generic() {
-        for (written, generic) in [("Zoloft", "sertraline"), ("EFFEXOR XR", "venlafaxine"), ("wellbutrin-xl", "bupropion"), ("Lexapro", "escitalopram")] {
+        for (written, generic) in [
+            ("Zoloft", "sertraline"),
+            ("EFFEXOR XR", "venlafaxine"),
+            ("wellbutrin-xl", "bupropion"),
+            ("Lexapro", "escitalopram"),
+        ] {
             match find_drug(written) {
                 Some(DrugMatch::Antidepressant(d)) => assert_eq!(d.generic, generic),
                 other => panic!("{written}: {other:?}"),

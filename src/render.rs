@@ -99,8 +99,12 @@ impl Templates {
         tera.register_filter("long_date", long_date);
         tera.register_filter("words", words);
         // Added as one set, so imports and macros resolve across files; the error names the file.
-        tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str())))
-            .map_err(|e| RenderError::Template { name: dir.map_or("(defaults)".into(), |d| d.display().to_string()), chain: chain(&e) })?;
+        tera.add_raw_templates(sources.iter().map(|(n, t)| (n.as_str(), t.as_str()))).map_err(|e| {
+            RenderError::Template {
+                name: dir.map_or("(defaults)".into(), |d| d.display().to_string()),
+                chain: chain(&e),
+            }
+        })?;
         Ok(Templates { tera })
     }
 
@@ -148,7 +152,9 @@ pub fn documents_for(kind: RequestKind) -> Vec<(&'static str, &'static str)> {
     let letter = match kind {
         RequestKind::Initial => ("letter-of-medical-necessity.md", "Letter of medical necessity"),
         RequestKind::Continuation => ("letter-of-medical-necessity.md", "Letter of medical necessity (continuation)"),
-        RequestKind::Appeal => ("letter-of-medical-necessity.md", "Letter of medical necessity (supporting the appeal)"),
+        RequestKind::Appeal => {
+            ("letter-of-medical-necessity.md", "Letter of medical necessity (supporting the appeal)")
+        }
     };
     vec![
         ("cover-sheet.md", "Fax cover sheet"),
@@ -164,7 +170,11 @@ pub fn render_documents(templates: &Templates, inputs: &Inputs<'_>) -> Result<Ve
     let context = context(inputs, &docs);
     docs.iter()
         .map(|(name, title)| {
-            Ok(Document { name: (*name).to_string(), title: (*title).to_string(), markdown: templates.render(name, &context)? })
+            Ok(Document {
+                name: (*name).to_string(),
+                title: (*title).to_string(),
+                markdown: templates.render(name, &context)?,
+            })
         })
         .collect()
 }
@@ -254,7 +264,10 @@ pub fn escape_markdown(text: &str) -> String {
         for (j, c) in line.char_indices() {
             let at_start = j == 0 && matches!(c, '-' | '+' | '=');
             let list_number = digits > 0 && j == digits && matches!(c, '.' | ')');
-            if at_start || list_number || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '&' | '!') {
+            if at_start
+                || list_number
+                || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '&' | '!')
+            {
                 out.push('\\');
             }
             out.push(c);

@@ -13,12 +13,7 @@ use yaml::Checked;
 
 /// The scalar types validated as they are read.
 const CHECKED: &[Checked] = &[
-    Checked {
-        name: DATE_TYPE_NAME,
-        validate: |t| Date::parse(t).map(drop),
-        placeholder: "2000-01-01",
-        what: "date",
-    },
+    Checked { name: DATE_TYPE_NAME, validate: |t| Date::parse(t).map(drop), placeholder: "2000-01-01", what: "date" },
     Checked {
         name: DATE_TIME_TYPE_NAME,
         validate: |t| DateTime::parse(t).map(drop),

@@ -93,11 +93,7 @@ pub(crate) fn from_str<T: for<'de> Deserialize<'de>>(
         ]);
     }
     let root = parse(text).map_err(|d| vec![d])?;
-    let ctx = Ctx {
-        diagnostics: RefCell::new(Vec::new()),
-        positions: RefCell::new(BTreeMap::new()),
-        checked,
-    };
+    let ctx = Ctx { diagnostics: RefCell::new(Vec::new()), positions: RefCell::new(BTreeMap::new()), checked };
     let de = NodeDe { node: Some(&root), pos: root.pos, path: String::new(), ctx: &ctx, quiet: false };
     let result = T::deserialize(de);
     let mut diagnostics = ctx.diagnostics.into_inner();
@@ -493,7 +489,9 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
                 Vec::new()
             }
         };
-        visitor.visit_map(MapDe { parent: &self, entries: entries.into_iter(), next: None }).map_err(|e| self.with_path(e))
+        visitor
+            .visit_map(MapDe { parent: &self, entries: entries.into_iter(), next: None })
+            .map_err(|e| self.with_path(e))
     }
 
     fn deserialize_struct<V: Visitor<'de>>(
@@ -562,7 +560,9 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
                 variants[0]
             }
         };
-        visitor.visit_enum(chosen.into_deserializer()).map_err(|e: de::value::Error| self.with_path(de::Error::custom(e)))
+        visitor
+            .visit_enum(chosen.into_deserializer())
+            .map_err(|e: de::value::Error| self.with_path(de::Error::custom(e)))
     }
 
     fn deserialize_identifier<V: Visitor<'de>>(self, visitor: V) -> Result<V::Value, Error> {

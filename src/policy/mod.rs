@@ -98,6 +98,8 @@ pub struct Finding {
     pub status: Status,
     /// The trials, scores or fields that decided it.
     pub evidence: Vec<String>,
+    /// What was looked at but did not count, and why.
+    pub notes: Vec<String>,
     /// What would satisfy it, when it is not met.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
@@ -141,7 +143,14 @@ pub fn evaluate(profile: &PolicyProfile, intake: &Intake, facts: &Facts) -> Eval
         .iter()
         .map(|c| {
             let outcome = c.rule.judge(&subject);
-            Finding { id: c.id.clone(), text: c.text.clone(), status: outcome.status, evidence: outcome.evidence, hint: outcome.hint }
+            Finding {
+                id: c.id.clone(),
+                text: c.text.clone(),
+                status: outcome.status,
+                evidence: outcome.evidence,
+                notes: outcome.notes,
+                hint: outcome.hint,
+            }
         })
         .collect();
     let overall = combine_all(findings.iter().map(|f| f.status));

@@ -135,19 +135,21 @@ pub enum Rule {
 pub(crate) struct Judgement {
     pub status: Status,
     pub evidence: Vec<String>,
+    /// What was looked at but did not count, and why.
+    pub notes: Vec<String>,
     pub hint: Option<String>,
 }
 
 fn met(evidence: Vec<String>) -> Judgement {
-    Judgement { status: Status::Met, evidence, hint: None }
+    Judgement { status: Status::Met, evidence, notes: Vec::new(), hint: None }
 }
 
 fn not_met(evidence: Vec<String>, hint: impl Into<String>) -> Judgement {
-    Judgement { status: Status::NotMet, evidence, hint: Some(hint.into()) }
+    Judgement { status: Status::NotMet, evidence, notes: Vec::new(), hint: Some(hint.into()) }
 }
 
 fn missing(hint: impl Into<String>) -> Judgement {
-    Judgement { status: Status::Missing, evidence: Vec::new(), hint: Some(hint.into()) }
+    Judgement { status: Status::Missing, evidence: Vec::new(), notes: Vec::new(), hint: Some(hint.into()) }
 }
 
 fn yes_no(b: Option<bool>) -> &'static str {
@@ -201,19 +203,43 @@ impl Rule {
         let facts = s.facts;
         match self {
             Rule::MinAge { years } => {
-                let evidence = vec![format!("age {} on {} (born {})", facts.age, facts.request_date, intake.patient.date_of_birth)];
-                if facts.age >= *years { met(evidence) } else { not_met(evidence, format!("the policy covers patients {years} or older")) }
+                let evidence = vec![format!(
+                    "age {} on {} (born {})",
+                    facts.age, facts.request_date, intake.patient.date_of_birth
+                )];
+                if facts.age >= *years {
+                    met(evidence)
+                } else {
+                    not_met(evidence, format!("the policy covers patients {years} or older"))
+                }
             }
             Rule::MaxAge { years } => {
                 let evidence = vec![format!("age {} on {}", facts.age, facts.request_date)];
-                if facts.age <= *years { met(evidence) } else { not_met(evidence, format!("the policy covers patients up to {years}")) }
+                if facts.age <= *years {
+                    met(evidence)
+                } else {
+                    not_met(evidence, format!("the policy covers patients up to {years}"))
+                }
             }
             Rule::Diagnosis { codes, exclude_codes, no_psychotic_features } => {
                 judge_diagnosis(s, codes, exclude_codes, *no_psychotic_features)
             }
-            Rule::FailedTrials { min_trials, min_classes, min_weeks, current_episode, max_improvement_percent, count_intolerance } => {
-                judge_trials(s, *min_trials, *min_classes, *min_weeks, *current_episode, *max_improvement_percent, *count_intolerance)
-            }
+            Rule::FailedTrials {
+                min_trials,
+                min_classes,
+                min_weeks,
+                current_episode,
+                max_improvement_percent,
+                count_intolerance,
+            } => judge_trials(
+                s,
+                *min_trials,
+                *min_classes,
+                *min_weeks,
+                *current_episode,
+                *max_improvement_percent,
+                *count_intolerance,
+            ),
             Rule::Augmentation { min_trials, min_weeks } => {
                 if facts.augmentations.is_empty() {
                     return missing("list augmentation trials under treatment_history.augmentations");
@@ -221,7 +247,14 @@ impl Rule {
                 let evidence: Vec<String> = facts
                     .augmentations
                     .iter()
-                    .map(|a| format!("{}: {} weeks, {}", a.agent, a.weeks, a.outcome.map(outcome_label).unwrap_or("outcome not stated")))
+                    .map(|a| {
+                        format!(
+                            "{}: {} weeks, {}",
+                            a.agent,
+                            a.weeks,
+                            a.outcome.map(outcome_label).unwrap_or("outcome not stated")
+                        )
+                    })
                     .collect();
                 let qualifying = facts
                     .augmentations
@@ -232,7 +265,12 @@ impl Rule {
                     met(evidence)
                 } else {
                     let weeks = min_weeks.map(|w| format!(" of at least {w} weeks")).unwrap_or_default();
-                    not_met(evidence, format!("the policy needs {min_trials} failed augmentation trial(s){weeks}; {qualifying} qualify"))
+                    not_met(
+                        evidence,
+                        format!(
+                            "the policy needs {min_trials} failed augmentation trial(s){weeks}; {qualifying} qualify"
+                        ),
+                    )
                 }
             }
             Rule::Psychotherapy { min_courses } => {
@@ -248,13 +286,19 @@ impl Rule {
             Rule::Rems => {
                 let site = intake.site.as_ref().and_then(|x| x.rems_certified);
                 let patient = intake.patient.rems_enrolled;
-                let evidence = vec![format!("site REMS-certified: {}; patient REMS-enrolled: {}", yes_no(site), yes_no(patient))];
+                let evidence =
+                    vec![format!("site REMS-certified: {}; patient REMS-enrolled: {}", yes_no(site), yes_no(patient))];
                 match (site, patient) {
                     (Some(true), Some(true)) => met(evidence),
                     (Some(false), _) | (_, Some(false)) => {
                         not_met(evidence, "esketamine is given only at a REMS-certified site to an enrolled patient")
                     }
-                    _ => Judgement { status: Status::Missing, evidence, hint: Some("answer site.rems_certified and patient.rems_enrolled".into()) },
+                    _ => Judgement {
+                        status: Status::Missing,
+                        evidence,
+                        notes: Vec::new(),
+                        hint: Some("answer site.rems_certified and patient.rems_enrolled".into()),
+                    },
                 }
             }
             Rule::Contraindications => {
@@ -269,7 +313,12 @@ impl Rule {
                 if answers.iter().any(|(_, a)| *a == Some(true)) {
                     not_met(evidence, "a label contraindication is present")
                 } else if answers.iter().any(|(_, a)| a.is_none()) {
-                    Judgement { status: Status::Missing, evidence, hint: Some("answer all four safety.contraindications".into()) }
+                    Judgement {
+                        status: Status::Missing,
+                        evidence,
+                        notes: Vec::new(),
+                        hint: Some("answer all four safety.contraindications".into()),
+                    }
                 } else {
                     met(evidence)
                 }
@@ -303,7 +352,10 @@ impl Rule {
                     if meds == 0 {
                         missing("list current medications with role oral-antidepressant")
                     } else {
-                        not_met(vec![format!("{meds} current medication(s), none an oral antidepressant")], "the policy requires a concurrent oral antidepressant")
+                        not_met(
+                            vec![format!("{meds} current medication(s), none an oral antidepressant")],
+                            "the policy requires a concurrent oral antidepressant",
+                        )
                     }
                 } else {
                     met(vec![format!("current oral antidepressant: {}", facts.current_oral_antidepressants.join(", "))])
@@ -311,7 +363,9 @@ impl Rule {
             }
             Rule::NoActiveSubstanceUse => match intake.safety.as_ref().and_then(|x| x.substance_use) {
                 None => missing("record safety.substance_use"),
-                Some(SubstanceUse::Active) => not_met(vec!["substance use: active".into()], "active substance use disorder is excluded"),
+                Some(SubstanceUse::Active) => {
+                    not_met(vec!["substance use: active".into()], "active substance use disorder is excluded")
+                }
                 Some(other) => met(vec![format!("substance use: {}", serde_label(&other))]),
             },
             Rule::SuicideRisk { min_risk, or_codes } => {
@@ -335,7 +389,11 @@ impl Rule {
                 judge_regimen(s, phases, doses_mg.as_deref(), *max_dose_mg_per_kg, *max_per_week, *max_sessions)
             }
             Rule::Response { instruments, min_drop_percent } => {
-                let scales: Vec<_> = facts.scales.iter().filter(|x| instruments.contains(&x.instrument) && x.percent_change.is_some()).collect();
+                let scales: Vec<_> = facts
+                    .scales
+                    .iter()
+                    .filter(|x| instruments.contains(&x.instrument) && x.percent_change.is_some())
+                    .collect();
                 if scales.is_empty() {
                     return missing("record a baseline and a later score on the same instrument");
                 }
@@ -343,7 +401,15 @@ impl Rule {
                     .iter()
                     .map(|x| {
                         let (b, l) = (x.baseline.as_ref().unwrap(), x.latest.as_ref().unwrap());
-                        format!("{}: {} on {} to {} on {} ({:+}%)", x.instrument.id(), b.score, b.date, l.score, l.date, x.percent_change.unwrap_or(0.0))
+                        format!(
+                            "{}: {} on {} to {} on {} ({:+}%)",
+                            x.instrument.id(),
+                            b.score,
+                            b.date,
+                            l.score,
+                            l.date,
+                            x.percent_change.unwrap_or(0.0)
+                        )
                     })
                     .collect();
                 if scales.iter().any(|x| x.percent_change.is_some_and(|p| -p >= *min_drop_percent)) {
@@ -361,8 +427,10 @@ impl Rule {
 fn group(parts: Vec<Judgement>, combine: fn(Vec<Status>) -> Status) -> Judgement {
     let status = combine(parts.iter().map(|p| p.status).collect());
     let evidence = parts.iter().flat_map(|p| p.evidence.clone()).collect();
-    let hint = (status != Status::Met).then(|| parts.iter().filter_map(|p| p.hint.clone()).collect::<Vec<_>>().join("; or "));
-    Judgement { status, evidence, hint }
+    let notes = parts.iter().flat_map(|p| p.notes.clone()).collect();
+    let hint =
+        (status != Status::Met).then(|| parts.iter().filter_map(|p| p.hint.clone()).collect::<Vec<_>>().join("; or "));
+    Judgement { status, evidence, notes, hint }
 }
 
 /// The kebab-case word serde writes for an enumeration value.
@@ -388,7 +456,12 @@ fn judge_diagnosis(s: &Subject<'_>, codes: &[String], exclude: &[String], no_psy
         return not_met(evidence, format!("the policy accepts {}", codes.join(", ")));
     }
     if no_psychotic && flag.is_none() {
-        return Judgement { status: Status::Missing, evidence, hint: Some("answer current_episode.psychotic_features".into()) };
+        return Judgement {
+            status: Status::Missing,
+            evidence,
+            notes: Vec::new(),
+            hint: Some("answer current_episode.psychotic_features".into()),
+        };
     }
     met(evidence)
 }
@@ -407,45 +480,50 @@ fn judge_trials(
         return missing("list every antidepressant trial under treatment_history.antidepressants");
     }
     let mut evidence = Vec::new();
+    let mut notes = Vec::new();
     let mut qualifying: Vec<&TrialFacts> = Vec::new();
     for t in trials {
         let failed = t.failed && max_improvement.is_none_or(|m| t.improvement_percent.is_none_or(|p| p <= m));
         let long_enough = t.days_at_adequate_dose as f64 >= min_weeks * 7.0;
         let in_episode = !current_episode || t.in_current_episode == Some(true);
-        let counts = in_episode && t.class.is_some() && ((failed && long_enough) || (count_intolerance && t.intolerance));
+        let counts =
+            in_episode && t.class.is_some() && ((failed && long_enough) || (count_intolerance && t.intolerance));
         let why_not = if counts {
-            "counts".to_string()
-        } else if t.class.is_none() {
-            "does not count: drug not in the catalogue".to_string()
-        } else if !in_episode {
-            "does not count: not in the current episode".to_string()
-        } else if t.intolerance {
-            "does not count: intolerance (reported, not counted as an adequate trial)".to_string()
-        } else if !failed {
-            "does not count: not a failed trial".to_string()
-        } else if t.adequate_dose != Some(true) {
-            "does not count: dose below the minimum adequate dose".to_string()
-        } else {
-            format!("does not count: under {min_weeks} weeks at adequate dose")
-        };
-        evidence.push(format!("{} [{why_not}]", describe_trial(t)));
-        if counts {
+            evidence.push(describe_trial(t));
             qualifying.push(t);
-        }
+            continue;
+        } else if t.class.is_none() {
+            "not counted: drug not in the catalogue".to_string()
+        } else if !in_episode {
+            "not counted: before the current episode".to_string()
+        } else if t.intolerance {
+            "not counted: stopped for intolerance".to_string()
+        } else if !failed {
+            "not counted: not a failed trial".to_string()
+        } else if t.adequate_dose != Some(true) {
+            "not counted: dose below the minimum adequate dose".to_string()
+        } else {
+            format!("not counted: under {min_weeks} weeks at adequate dose")
+        };
+        notes.push(format!("{} ({why_not})", describe_trial(t)));
     }
     let mut classes: Vec<&str> = qualifying.iter().filter_map(|t| t.class.as_deref()).collect();
     classes.sort_unstable();
     classes.dedup();
     evidence.push(format!("{} qualifying trial(s) of {} class(es)", qualifying.len(), classes.len()));
-    if qualifying.len() >= min_trials && classes.len() >= min_classes {
+    let mut judgement = if qualifying.len() >= min_trials && classes.len() >= min_classes {
         met(evidence)
     } else {
         let episode = if current_episode { " in the current episode" } else { "" };
         not_met(
             evidence,
-            format!("the policy needs {min_trials} failed trials of {min_classes} classes, each {min_weeks} weeks at adequate dose{episode}"),
+            format!(
+                "the policy needs {min_trials} failed trials of {min_classes} classes, each {min_weeks} weeks at adequate dose{episode}"
+            ),
         )
-    }
+    };
+    judgement.notes = notes;
+    judgement
 }
 
 fn judge_baseline(s: &Subject<'_>, within_days: i64, thresholds: &Thresholds) -> Judgement {
@@ -489,13 +567,20 @@ fn judge_regimen(
     let mut problems = Vec::new();
     match r.phase {
         Some(p) if phases.contains(&p) => evidence.push(format!("phase: {}", serde_label(&p))),
-        Some(p) => problems.push(format!("phase {} (accepted: {})", serde_label(&p), phases.iter().map(serde_label).collect::<Vec<_>>().join(", "))),
+        Some(p) => problems.push(format!(
+            "phase {} (accepted: {})",
+            serde_label(&p),
+            phases.iter().map(serde_label).collect::<Vec<_>>().join(", ")
+        )),
         None => return missing("give request.regimen.phase"),
     }
     if let Some(doses) = doses {
         match r.dose_mg {
             Some(d) if doses.contains(&d) => evidence.push(format!("{d} mg a session")),
-            Some(d) => problems.push(format!("{d} mg a session (accepted: {})", doses.iter().map(|x| format!("{x} mg")).collect::<Vec<_>>().join(", "))),
+            Some(d) => problems.push(format!(
+                "{d} mg a session (accepted: {})",
+                doses.iter().map(|x| format!("{x} mg")).collect::<Vec<_>>().join(", ")
+            )),
             None => return missing("give request.regimen.dose_mg"),
         }
     }

@@ -1,0 +1,10 @@
+//! Integration tests, one binary: the samples (every document snapshotted),
+//! the invalid-intake corpus (exact stderr snapshotted, nothing written),
+//! the packet's properties (reopens, verifies, rebuilds byte for byte) and
+//! the command line.
+
+mod harness;
+mod invalid;
+mod packet;
+mod samples;
+mod verify;
