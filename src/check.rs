@@ -15,7 +15,17 @@ struct Findings<'a> {
 
 impl Findings<'_> {
     fn push(&mut self, d: Diagnostic) {
-        // A field's own position, else its nearest ancestor's (a missing field is reported where its parent is).
+        let path = d.path.clone();
+        self.push_near(d, &path);
+    }
+
+    /// Pushes `d` at its own position, else at `near`'s, else at their nearest ancestor's.
+    fn push_near(&mut self, d: Diagnostic, near: &str) {
+        if let Some(p) = self.positions.get(&d.path).or_else(|| self.positions.get(near)) {
+            let p = *p;
+            self.out.push(d.at(Some(p)));
+            return;
+        }
         let mut path = d.path.as_str();
         let pos = loop {
             if let Some(p) = self.positions.get(path) {
@@ -98,9 +108,12 @@ pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
 fn request(f: &mut Findings<'_>, intake: &Intake) {
     let r = &intake.request;
     if r.urgency == Some(Urgency::Expedited) && r.urgency_reason.as_deref().is_none_or(|s| s.trim().is_empty()) {
-        f.push(Diagnostic::error("request.urgency_reason", "an expedited request needs a reason").hint(
-            "say why waiting the standard time could seriously jeopardize the patient's life, health or function",
-        ));
+        f.push_near(
+            Diagnostic::error("request.urgency_reason", "an expedited request needs a reason").hint(
+                "say why waiting the standard time could seriously jeopardize the patient's life, health or function",
+            ),
+            "request.urgency",
+        );
     }
     if r.kind == RequestKind::Continuation && r.prior_authorization_number.is_none() {
         f.warning("request.prior_authorization_number", "a continuation usually cites the authorization it continues");
@@ -214,10 +227,19 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
                 .hint("add - code: F33.2 with primary: true"),
         );
     }
-    let primaries = intake.diagnoses.iter().filter(|d| d.primary == Some(true)).count();
-    if primaries > 1 {
-        f.error("diagnoses", format!("{primaries} diagnoses are marked primary; mark one"));
-    } else if primaries == 0 && intake.diagnoses.len() > 1 {
+    let primaries: Vec<String> = intake
+        .diagnoses
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.primary == Some(true))
+        .map(|(i, d)| format!("{} (diagnoses[{i}])", d.code))
+        .collect();
+    if primaries.len() > 1 {
+        f.push(
+            Diagnostic::error("diagnoses", format!("{} are all marked primary", primaries.join(", ")))
+                .hint("mark one diagnosis primary: true"),
+        );
+    } else if primaries.is_empty() && intake.diagnoses.len() > 1 {
         f.warning("diagnoses", "no diagnosis is marked primary; the first is used");
     }
     for (i, d) in intake.diagnoses.iter().enumerate() {
@@ -349,9 +371,13 @@ fn assessments(f: &mut Findings<'_>, intake: &Intake, today: Date) {
 
 fn appeal(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     match (&intake.appeal, intake.request.kind) {
-        (None, RequestKind::Appeal) => f.push(
-            Diagnostic::error("appeal", "an appeal needs the appeal block: the denial being appealed")
-                .hint("add appeal: with level, denial_date, denial_basis and appellant"),
+        (None, RequestKind::Appeal) => f.push_near(
+            Diagnostic::error(
+                "appeal",
+                "request.kind is appeal, but the appeal block describing the denial is missing",
+            )
+            .hint("add appeal: with level, denial_date, denial_basis and appellant"),
+            "request.kind",
         ),
         (Some(_), kind) if kind != RequestKind::Appeal => {
             f.warning("appeal", "an appeal block is given but request.kind is not appeal; it is ignored")

@@ -96,9 +96,10 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        write!(f, "{label}: {}", d.message)?;
-        if !d.path.is_empty() {
-            write!(f, " at {}", d.path)?;
+        if d.path.is_empty() {
+            write!(f, "{label}: {}", d.message)?;
+        } else {
+            write!(f, "{label}: {}: {}", d.path, d.message)?;
         }
         match (d.line, d.column) {
             (Some(line), Some(column)) => write!(f, "\n  --> {}:{line}:{column}", self.file)?,

@@ -70,16 +70,29 @@ pub enum BuildError {
 
 /// Loads, checks, assesses, evaluates and renders an intake whose records are under `base`.
 pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepared, BuildError> {
-    let loaded = intake::load_intake(text).map_err(BuildError::Invalid)?;
-    let mut diagnostics = check::check(&loaded);
+    let (loaded, mut diagnostics) = intake::read_intake(text);
+    let Some(loaded) = loaded else { return Err(BuildError::Invalid(diagnostics)) };
+    // Where values failed to load, placeholders stand in; the later checks still
+    // run on everything else, so one run reports every problem, but anything
+    // that could rest on a placeholder is left out.
+    let failed: Vec<String> = diagnostics.iter().map(|d| d.path.clone()).collect();
+    let trusted = |path: &str| !failed.iter().any(|f| intake::related(path, f));
+    let anchors = ["request.date", "patient.date_of_birth", "request", "patient", "current_episode.start"];
+    if failed.iter().all(|f| !anchors.contains(&f.as_str()) && !f.is_empty()) {
+        diagnostics.extend(check::check(&loaded).into_iter().filter(|d| trusted(&d.path)));
+    }
     let (records, record_problems) = records::inspect(base, &loaded.intake.attachments, &loaded.positions);
-    diagnostics.extend(record_problems);
-    let profile = choose_policy(&loaded, settings, &mut diagnostics);
+    diagnostics.extend(record_problems.into_iter().filter(|d| trusted(&d.path)));
+    let mut policy_problems = Vec::new();
+    let profile = choose_policy(&loaded, settings, &mut policy_problems);
+    if ["request.policy", "request.therapy", "request.indication"].iter().all(|p| trusted(p)) {
+        diagnostics.extend(policy_problems);
+    }
     diag::sort(&mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Invalid(diagnostics));
     }
-    let profile = profile.expect("a missing profile is an error above");
+    let Some(profile) = profile else { return Err(BuildError::Invalid(diagnostics)) };
     let facts = assess::assess(&loaded.intake);
     let evaluation = policy::evaluate(profile, &loaded.intake, &facts);
     let enclosures: Vec<render::Enclosure> = records

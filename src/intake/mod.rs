@@ -39,3 +39,20 @@ pub fn load_intake(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let (intake, positions) = yaml::from_str::<Intake>(text, CHECKED)?;
     Ok(Loaded { intake, positions })
 }
+
+/// Parses an intake, returning the problems found and, unless the file could
+/// not be read as an intake at all, the intake with placeholders standing in
+/// for the values that did not fit (so later checks can still look at the rest).
+pub fn read_intake(text: &str) -> (Option<Loaded>, Vec<Diagnostic>) {
+    let read = yaml::read::<Intake>(text, CHECKED);
+    (read.value.map(|intake| Loaded { intake, positions: read.positions }), read.diagnostics)
+}
+
+/// Whether a diagnostic at `path` may rest on a value that failed to load at `failed`:
+/// one lies inside the other, or both are fields of the same object.
+pub fn related(path: &str, failed: &str) -> bool {
+    fn parent(p: &str) -> &str {
+        p.rfind(['.', '[']).map_or("", |i| &p[..i])
+    }
+    failed.is_empty() || path.starts_with(failed) || failed.starts_with(path) || parent(path) == parent(failed)
+}

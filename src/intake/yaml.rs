@@ -75,37 +75,59 @@ pub(crate) struct Checked {
     pub what: &'static str,
 }
 
+/// What reading a file gave: the value (with placeholders where values did not fit,
+/// when `diagnostics` is not empty), the positions, and the problems.
+pub(crate) struct Read<T> {
+    pub value: Option<T>,
+    pub positions: Positions,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
 /// Parses `text` and deserializes it as `T`, or returns every problem found.
 pub(crate) fn from_str<T: for<'de> Deserialize<'de>>(
     text: &str,
     checked: &'static [Checked],
 ) -> Result<(T, Positions), Vec<Diagnostic>> {
+    let read = read::<T>(text, checked);
+    match read.value {
+        Some(value) if read.diagnostics.is_empty() => Ok((value, read.positions)),
+        _ => Err(read.diagnostics),
+    }
+}
+
+/// Parses `text` and deserializes it as `T`, keeping a placeholder-filled value
+/// alongside the problems so later checks can still run on the rest.
+pub(crate) fn read<T: for<'de> Deserialize<'de>>(text: &str, checked: &'static [Checked]) -> Read<T> {
+    let fail = |d: Vec<Diagnostic>| Read { value: None, positions: Positions::new(), diagnostics: d };
     if text.len() > MAX_INPUT_BYTES {
-        return Err(vec![Diagnostic::error(
+        return fail(vec![Diagnostic::error(
             "",
             format!("the intake is {} bytes; the most accepted is {MAX_INPUT_BYTES}", text.len()),
         )]);
     }
     if text.trim().is_empty() {
-        return Err(vec![
+        return fail(vec![
             Diagnostic::error("", "the intake is empty")
                 .hint("run `authpack init` to write a commented starter intake"),
         ]);
     }
-    let root = parse(text).map_err(|d| vec![d])?;
+    let root = match parse(text) {
+        Ok(root) => root,
+        Err(d) => return fail(vec![d]),
+    };
     let ctx = Ctx { diagnostics: RefCell::new(Vec::new()), positions: RefCell::new(BTreeMap::new()), checked };
     let de = NodeDe { node: Some(&root), pos: root.pos, path: String::new(), ctx: &ctx, quiet: false };
     let result = T::deserialize(de);
     let mut diagnostics = ctx.diagnostics.into_inner();
-    crate::diag::sort(&mut diagnostics);
-    match result {
-        Ok(value) if diagnostics.is_empty() => Ok((value, ctx.positions.into_inner())),
-        Ok(_) => Err(diagnostics),
+    let value = match result {
+        Ok(value) => Some(value),
         Err(e) => {
             diagnostics.push(Diagnostic::error(e.path, e.message).at(e.pos));
-            Err(diagnostics)
+            None
         }
-    }
+    };
+    crate::diag::sort(&mut diagnostics);
+    Read { value, positions: ctx.positions.into_inner(), diagnostics }
 }
 
 fn parse(text: &str) -> Result<Node, Diagnostic> {
@@ -121,15 +143,26 @@ fn parse(text: &str) -> Result<Node, Diagnostic> {
     options.budget = Some(budget);
     options.strict_booleans = true;
     options.leading_zero_numbers_as_strings = true;
+    // Duplicate keys reach authpack's deserializer, which reports them with their path.
+    options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::PassThrough;
     let spanned: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let pos = e.location().map(|l| Pos { line: l.line() as u32, column: l.column() as u32 });
-        Diagnostic::error("", format!("the file is not valid YAML: {}", e.without_snippet()))
-            .at(pos)
-            .hint("check indentation, quotes and colons near that line")
+        let message = e.without_snippet().to_string();
+        if message.contains("budget") || message.contains("recursion limit") {
+            Diagnostic::error("", "the file is too large or too deeply nested to be an intake")
+                .at(pos)
+                .hint("an intake nests at most 32 levels, holds at most 100000 values and 1000 aliases")
+        } else {
+            Diagnostic::error("", format!("the file is not valid YAML: {message}"))
+                .at(pos)
+                .hint("check indentation, quotes and colons near that line")
+        }
     })?;
     let root = spanned_to_node(spanned);
     match root.value {
         Value::Map(_) => Ok(root),
+        Value::Null => Err(Diagnostic::error("", "the intake is empty (it holds only comments)")
+            .hint("run `authpack init` to write a commented starter intake")),
         _ => Err(Diagnostic::error("", format!("the intake must be a mapping of fields, not {}", root.value.kind()))
             .at(Some(root.pos))),
     }
@@ -272,7 +305,12 @@ impl<'a> NodeDe<'a> {
 
     fn missing(&self, what: &str) {
         let field = self.path.rsplit('.').next().unwrap_or(&self.path);
-        self.report(format!("required field '{field}' is missing"), vec![format!("add {field}: ({what})")]);
+        let hint = if self.path == "authpack" {
+            "add `authpack: 1` as the first line (the intake format version)".to_string()
+        } else {
+            format!("add {field}: ({what})")
+        };
+        self.report(format!("required field '{field}' is missing"), vec![hint]);
     }
 
     /// Reports that the node is not what the type wants, unless it is absent (then: missing).
@@ -282,7 +320,16 @@ impl<'a> NodeDe<'a> {
             Some(Node { value: Value::Null, .. }) => {
                 self.report(format!("expected {wanted}, found nothing"), vec!["give a value or remove the line".into()])
             }
-            Some(node) => self.report(format!("expected {wanted}, found {}", node.value.kind()), Vec::new()),
+            Some(node) => {
+                let shown = match &node.value {
+                    Value::Str(s) => format!(" '{}'", preview(s)),
+                    Value::Int(i) => format!(" {i}"),
+                    Value::Float(f) => format!(" {f}"),
+                    Value::Bool(b) => format!(" {b}"),
+                    _ => String::new(),
+                };
+                self.report(format!("expected {wanted}, found {}{shown}", node.value.kind()), Vec::new())
+            }
         }
     }
 
@@ -690,9 +737,9 @@ mod tests {
             [
                 "nam@1: unknown field 'nam'",
                 "name@1: required field 'name' is missing",
-                "count@2: expected a whole number, 0 or more, found text",
+                "count@2: expected a whole number, 0 or more, found text 'many'",
                 "kind@3: unknown value 'secnd-kind'",
-                "items[0].dose@5: expected a number, found text",
+                "items[0].dose@5: expected a number, found text 'x'",
                 "items[0].extra@6: unknown field 'extra'",
             ]
         );

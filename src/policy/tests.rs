@@ -1,1 +1,375 @@
-//! Table-driven tests of every rule kind.
+//! Table-driven tests of every rule kind and the derived facts they read,
+//! boundaries included. Each case edits the main sample and names what it shows.
+
+use super::*;
+use crate::assess::assess;
+use crate::intake::*;
+
+fn base() -> Intake {
+    let text = include_str!("../../samples/esketamine-trd-initial/intake.yaml");
+    crate::intake::load_intake(text).expect("the sample loads").intake
+}
+
+fn date(s: &str) -> Date {
+    Date::parse(s).unwrap()
+}
+
+fn rule(yaml: &str) -> Rule {
+    serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"))
+}
+
+fn judge(rule: &Rule, intake: &Intake) -> Status {
+    let facts = assess(intake);
+    rule.judge(&Subject { intake, facts: &facts }).status
+}
+
+/// One trial alone in the history, in an episode that began 2025-01-01.
+fn one_trial(edit: impl FnOnce(&mut AntidepressantTrial)) -> Intake {
+    let mut intake = base();
+    intake.current_episode = Some(CurrentEpisode { start: Some(date("2025-01-01")), psychotic_features: Some(false) });
+    let mut trial = AntidepressantTrial {
+        drug: "sertraline".into(),
+        max_dose_mg: Some(50.0),
+        adequate_dose_from: None,
+        start: date("2025-02-01"),
+        end: Some(date("2025-03-15")), // 42 days: exactly 6 weeks
+        adherence: Some(Adherence::Good),
+        outcome: Some(Outcome::NoResponse),
+        improvement_percent: None,
+        notes: None,
+    };
+    edit(&mut trial);
+    intake.treatment_history.as_mut().unwrap().antidepressants = vec![trial];
+    intake
+}
+
+const ONE_TRIAL: &str = "{kind: failed-trials, min_trials: 1, min_classes: 1, min_weeks: 6, current_episode: true}";
+
+#[test]
+fn failed_trials_boundaries() {
+    let r = rule(ONE_TRIAL);
+    let cases: Vec<(&str, Intake, Status)> = vec![
+        ("exactly 6 weeks at a dose exactly at the minimum counts", one_trial(|_| {}), Status::Met),
+        ("one day short of 6 weeks does not", one_trial(|t| t.end = Some(date("2025-03-14"))), Status::NotMet),
+        ("a dose below the minimum does not", one_trial(|t| t.max_dose_mg = Some(49.0)), Status::NotMet),
+        (
+            "weeks count from adequate_dose_from",
+            one_trial(|t| t.adequate_dose_from = Some(date("2025-02-02"))),
+            Status::NotMet,
+        ),
+        ("a brand name counts as its generic", one_trial(|t| t.drug = "ZOLOFT".into()), Status::Met),
+        ("an unknown drug does not count", one_trial(|t| t.drug = "sertralina".into()), Status::NotMet),
+        (
+            "a trial ending the day the episode starts overlaps it",
+            one_trial(|t| {
+                t.start = date("2024-11-01");
+                t.end = Some(date("2025-01-01"));
+            }),
+            Status::Met,
+        ),
+        (
+            "a trial ending the day before does not",
+            one_trial(|t| {
+                t.start = date("2024-11-01");
+                t.end = Some(date("2024-12-31"));
+            }),
+            Status::NotMet,
+        ),
+        ("intolerance is reported, not counted", one_trial(|t| t.outcome = Some(Outcome::Intolerance)), Status::NotMet),
+        ("a responding trial is not a failure", one_trial(|t| t.outcome = Some(Outcome::Response)), Status::NotMet),
+        ("49 % improvement is still a failure", one_trial(|t| t.improvement_percent = Some(49.0)), Status::Met),
+        ("50 % improvement is not", one_trial(|t| t.improvement_percent = Some(50.0)), Status::NotMet),
+        ("an ongoing trial counts to the request date", one_trial(|t| t.end = None), Status::Met),
+        ("no outcome cannot count", one_trial(|t| t.outcome = None), Status::NotMet),
+    ];
+    for (what, intake, expected) in cases {
+        assert_eq!(judge(&r, &intake), expected, "{what}");
+    }
+    let mut empty = base();
+    empty.treatment_history.as_mut().unwrap().antidepressants.clear();
+    assert_eq!(judge(&r, &empty), Status::Missing, "no trials listed is missing");
+}
+
+#[test]
+fn failed_trials_classes_intolerance_and_improvement_limits() {
+    let sample = base();
+    let two_classes = rule("{kind: failed-trials, min_trials: 2, min_classes: 2, min_weeks: 6, current_episode: true}");
+    assert_eq!(judge(&two_classes, &sample), Status::Met, "sertraline and duloxetine are two classes");
+    let three_classes =
+        rule("{kind: failed-trials, min_trials: 2, min_classes: 3, min_weeks: 6, current_episode: true}");
+    assert_eq!(judge(&three_classes, &sample), Status::NotMet, "bupropion was intolerance, so only two classes");
+    let with_intolerance = rule(
+        "{kind: failed-trials, min_trials: 2, min_classes: 3, min_weeks: 6, current_episode: true, count_intolerance: true}",
+    );
+    assert_eq!(judge(&with_intolerance, &sample), Status::Met, "counting intolerance adds bupropion's class");
+    let cigna = rule("{kind: failed-trials, min_trials: 1, min_classes: 1, min_weeks: 6, max_improvement_percent: 25}");
+    assert_eq!(judge(&cigna, &one_trial(|t| t.improvement_percent = Some(25.0))), Status::Met, "25 % is non-response");
+    assert_eq!(judge(&cigna, &one_trial(|t| t.improvement_percent = Some(26.0))), Status::NotMet, "26 % is not");
+}
+
+#[test]
+fn age_boundaries() {
+    let min = rule("{kind: min-age, years: 18}");
+    let max = rule("{kind: max-age, years: 65}");
+    let aged = |dob: &str| {
+        let mut i = base();
+        i.patient.date_of_birth = date(dob);
+        i
+    };
+    assert_eq!(judge(&min, &aged("2008-11-20")), Status::Met, "18th birthday on the request date");
+    assert_eq!(judge(&min, &aged("2008-11-21")), Status::NotMet, "one day short of 18");
+    assert_eq!(judge(&max, &aged("1960-11-21")), Status::Met, "still 65, a day before turning 66");
+    assert_eq!(judge(&max, &aged("1960-11-20")), Status::NotMet, "66 on the request date");
+}
+
+#[test]
+fn diagnosis_codes_and_psychotic_features() {
+    let r = rule("{kind: diagnosis, codes: [F33.2], exclude_codes: [F33.3], no_psychotic_features: true}");
+    let with = |codes: &[&str], psychotic: Option<bool>| {
+        let mut i = base();
+        i.diagnoses = codes
+            .iter()
+            .map(|c| Diagnosis { code: crate::codes::IcdCode::parse(c).unwrap(), primary: None, diagnosed_on: None })
+            .collect();
+        i.current_episode.as_mut().unwrap().psychotic_features = psychotic;
+        i
+    };
+    assert_eq!(judge(&r, &with(&["F33.2"], Some(false))), Status::Met);
+    assert_eq!(judge(&r, &with(&["F33.2"], None)), Status::Missing, "the flag is absent");
+    assert_eq!(judge(&r, &with(&["F33.2"], Some(true))), Status::NotMet, "psychotic features");
+    assert_eq!(judge(&r, &with(&["F33.2", "F33.3"], Some(false))), Status::NotMet, "an excluded code");
+    assert_eq!(judge(&r, &with(&["F41.1"], Some(false))), Status::NotMet, "no accepted code");
+}
+
+#[test]
+fn baseline_severity_thresholds_and_window() {
+    let r = rule("{kind: baseline-severity, within_days: 30, thresholds: {madrs: 28}}");
+    let scored = |score: u32, day: &str| {
+        let mut i = base();
+        i.assessments = vec![Assessment {
+            instrument: Instrument::Madrs,
+            score: Some(score),
+            risk: None,
+            date: date(day),
+            rater: None,
+        }];
+        i
+    };
+    assert_eq!(judge(&r, &scored(28, "2026-11-10")), Status::Met, "exactly at the threshold");
+    assert_eq!(judge(&r, &scored(27, "2026-11-10")), Status::NotMet, "one below");
+    assert_eq!(judge(&r, &scored(35, "2026-10-21")), Status::Met, "30 days before the request is inside");
+    assert_eq!(judge(&r, &scored(35, "2026-10-20")), Status::Missing, "31 days before is outside the window");
+}
+
+#[test]
+fn pdmp_rems_contraindications_prescriber_and_medications() {
+    let pdmp = rule("{kind: pdmp, within_days: 30}");
+    let checked = |d: Option<&str>| {
+        let mut i = base();
+        i.safety.as_mut().unwrap().pdmp_checked_on = d.map(date);
+        i
+    };
+    assert_eq!(judge(&pdmp, &checked(Some("2026-10-21"))), Status::Met);
+    assert_eq!(judge(&pdmp, &checked(Some("2026-10-20"))), Status::NotMet);
+    assert_eq!(judge(&pdmp, &checked(None)), Status::Missing);
+
+    let rems = rule("{kind: rems}");
+    for (site, patient, expected) in [
+        (Some(true), Some(true), Status::Met),
+        (Some(false), Some(true), Status::NotMet),
+        (Some(true), None, Status::Missing),
+    ] {
+        let mut i = base();
+        i.site.as_mut().unwrap().rems_certified = site;
+        i.patient.rems_enrolled = patient;
+        assert_eq!(judge(&rems, &i), expected, "site {site:?} patient {patient:?}");
+    }
+
+    let contra = rule("{kind: contraindications}");
+    let mut i = base();
+    assert_eq!(judge(&contra, &i), Status::Met);
+    i.safety.as_mut().unwrap().contraindications.as_mut().unwrap().hypersensitivity = None;
+    assert_eq!(judge(&contra, &i), Status::Missing);
+    i.safety.as_mut().unwrap().contraindications.as_mut().unwrap().intracerebral_hemorrhage = Some(true);
+    assert_eq!(judge(&contra, &i), Status::NotMet, "a yes wins over an unanswered one");
+
+    let prescriber = rule("{kind: prescriber, specialties: [psychiatry, psychiatric-mental-health]}");
+    let mut i = base();
+    i.prescriber.specialty = Some("Psychiatric Mental Health".into());
+    assert_eq!(judge(&prescriber, &i), Status::Met, "case and punctuation are ignored");
+    i.prescriber.specialty = Some("family medicine".into());
+    assert_eq!(judge(&prescriber, &i), Status::NotMet);
+    i.prescriber.specialty = None;
+    assert_eq!(judge(&prescriber, &i), Status::Missing);
+
+    let oral = rule("{kind: oral-antidepressant}");
+    let mut i = base();
+    assert_eq!(judge(&oral, &i), Status::Met);
+    i.treatment_history
+        .as_mut()
+        .unwrap()
+        .current_medications
+        .retain(|m| m.role != Some(MedicationRole::OralAntidepressant));
+    assert_eq!(judge(&oral, &i), Status::NotMet);
+    i.treatment_history.as_mut().unwrap().current_medications.clear();
+    assert_eq!(judge(&oral, &i), Status::Missing);
+
+    let sud = rule("{kind: no-active-substance-use}");
+    let mut i = base();
+    i.safety.as_mut().unwrap().substance_use = Some(SubstanceUse::Active);
+    assert_eq!(judge(&sud, &i), Status::NotMet);
+    i.safety.as_mut().unwrap().substance_use = Some(SubstanceUse::InRemission);
+    assert_eq!(judge(&sud, &i), Status::Met);
+}
+
+#[test]
+fn regimen_limits() {
+    let r = rule("{kind: regimen, phases: [induction], doses_mg: [56, 84], max_per_week: 2, max_sessions: 8}");
+    let mut i = base();
+    assert_eq!(judge(&r, &i), Status::Met);
+    i.request.regimen.as_mut().unwrap().sessions = Some(9);
+    assert_eq!(judge(&r, &i), Status::NotMet, "nine sessions");
+    let mut i = base();
+    i.request.regimen.as_mut().unwrap().dose_mg = Some(28.0);
+    assert_eq!(judge(&r, &i), Status::NotMet, "28 mg");
+    let mut i = base();
+    i.request.regimen.as_mut().unwrap().phase = Some(Phase::Maintenance);
+    assert_eq!(judge(&r, &i), Status::NotMet, "maintenance against an induction rule");
+    let mut i = base();
+    i.request.regimen = None;
+    assert_eq!(judge(&r, &i), Status::Missing);
+    let ketamine = rule("{kind: regimen, phases: [course], max_dose_mg_per_kg: 0.5}");
+    let mut i = base();
+    let reg = i.request.regimen.as_mut().unwrap();
+    (reg.phase, reg.dose_mg, reg.dose_mg_per_kg) = (Some(Phase::Course), None, Some(0.5));
+    i.request.therapy = Therapy::KetamineIv;
+    assert_eq!(judge(&ketamine, &i), Status::Met, "0.5 mg/kg is at the limit");
+    i.request.regimen.as_mut().unwrap().dose_mg_per_kg = Some(0.75);
+    assert_eq!(judge(&ketamine, &i), Status::NotMet);
+}
+
+#[test]
+fn augmentation_psychotherapy_suicide_risk_and_response() {
+    let aug = rule("{kind: augmentation, min_trials: 1, min_weeks: 8}");
+    let mut i = base();
+    assert_eq!(judge(&aug, &i), Status::Met, "aripiprazole for 14 weeks");
+    i.treatment_history.as_mut().unwrap().augmentations[0].end = Some(date("2026-03-08"));
+    assert_eq!(judge(&aug, &i), Status::NotMet, "55 days is under 8 weeks");
+    i.treatment_history.as_mut().unwrap().augmentations.clear();
+    assert_eq!(judge(&aug, &i), Status::Missing);
+
+    let therapy = rule("{kind: psychotherapy, min_courses: 2}");
+    assert_eq!(judge(&therapy, &base()), Status::NotMet, "one course");
+
+    let risk = rule("{kind: suicide-risk, min_risk: moderate, or_codes: [R45.851]}");
+    assert_eq!(judge(&risk, &base()), Status::NotMet, "the sample's C-SSRS is low");
+    let mut i = base();
+    i.diagnoses.push(Diagnosis {
+        code: crate::codes::IcdCode::parse("R45.851").unwrap(),
+        primary: None,
+        diagnosed_on: None,
+    });
+    assert_eq!(judge(&risk, &i), Status::Met, "or the code");
+    let mut i = base();
+    i.assessments.retain(|a| a.instrument != Instrument::CSsrs);
+    assert_eq!(judge(&risk, &i), Status::Missing);
+
+    let response = rule("{kind: response, instruments: [phq-9], min_drop_percent: 50}");
+    let scored = |later: u32| {
+        let mut i = base();
+        i.assessments = [(20, "2026-01-05"), (later, "2026-11-10")]
+            .into_iter()
+            .map(|(s, d)| Assessment {
+                instrument: Instrument::Phq9,
+                score: Some(s),
+                risk: None,
+                date: date(d),
+                rater: None,
+            })
+            .collect();
+        i
+    };
+    assert_eq!(judge(&response, &scored(10)), Status::Met, "exactly 50 %");
+    assert_eq!(judge(&response, &scored(11)), Status::NotMet, "45 %");
+    let facts = assess(&scored(4));
+    let phq = facts.scale(Instrument::Phq9).unwrap();
+    assert_eq!(
+        (phq.change, phq.percent_change, phq.response, phq.remission),
+        (Some(-16), Some(-80.0), Some(true), Some(true))
+    );
+    assert_eq!(phq.latest.as_ref().unwrap().band.as_deref(), Some("minimal"));
+}
+
+#[test]
+fn groups_combine_verdicts() {
+    let any = rule("{kind: any-of, rules: [{kind: min-age, years: 99}, {kind: pdmp, within_days: 30}]}");
+    let all = rule("{kind: all-of, rules: [{kind: min-age, years: 18}, {kind: pdmp, within_days: 30}]}");
+    let mut i = base();
+    assert_eq!(judge(&any, &i), Status::Met);
+    assert_eq!(judge(&all, &i), Status::Met);
+    i.safety.as_mut().unwrap().pdmp_checked_on = None;
+    assert_eq!(judge(&any, &i), Status::Missing, "not met and missing: missing");
+    assert_eq!(judge(&all, &i), Status::Missing);
+    assert_eq!(combine_all([Status::Met, Status::Missing, Status::NotMet]), Status::NotMet);
+    assert_eq!(combine_any([Status::NotMet, Status::Missing, Status::Met]), Status::Met);
+}
+
+#[test]
+fn every_bundled_profile_parses_with_the_generic_ids_and_evaluates_every_sample() {
+    let set = PolicySet::bundled();
+    assert_eq!(set.profiles.len(), BUNDLED.len());
+    let generic = [
+        "age",
+        "diagnosis",
+        "failed-trials",
+        "augmentation",
+        "baseline-severity",
+        "rems",
+        "contraindications",
+        "pdmp",
+        "prescriber",
+        "oral-antidepressant",
+        "regimen",
+        "substance-use",
+        "suicide-risk",
+        "psychotherapy",
+        "response",
+    ];
+    for p in set.profiles.values() {
+        for c in p.criteria.iter().chain(p.continuation_criteria.iter().flatten()) {
+            assert!(generic.contains(&c.id.as_str()), "{}: criterion id {}", p.id, c.id);
+        }
+        assert_eq!(evaluate(p, &base(), &assess(&base())).criteria.len(), p.criteria.len());
+    }
+    let trd = &set.profiles["esketamine-trd"];
+    let ids: Vec<&str> = trd.criteria.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "age",
+            "diagnosis",
+            "failed-trials",
+            "baseline-severity",
+            "rems",
+            "contraindications",
+            "pdmp",
+            "prescriber",
+            "regimen"
+        ]
+    );
+    assert_eq!(set.default_for(Therapy::EsketamineNasal, Indication::Trd).unwrap().id, "esketamine-trd");
+    assert_eq!(set.default_for(Therapy::EsketamineNasal, Indication::Mdsi).unwrap().id, "esketamine-mdsi");
+    assert_eq!(set.default_for(Therapy::KetamineIv, Indication::Trd).unwrap().id, "ketamine-iv-trd");
+}
+
+#[test]
+fn a_profile_older_than_a_year_is_stale() {
+    let set = PolicySet::bundled();
+    let mut profile = set.profiles["esketamine-trd"].clone();
+    let intake = base();
+    assert!(!evaluate(&profile, &intake, &assess(&intake)).stale);
+    profile.source.as_of = date("2025-11-19");
+    assert!(evaluate(&profile, &intake, &assess(&intake)).stale, "a year and a day before the request");
+    profile.source.as_of = date("2025-11-20");
+    assert!(!evaluate(&profile, &intake, &assess(&intake)).stale, "exactly a year");
+}
