@@ -373,3 +373,144 @@ fn a_profile_older_than_a_year_is_stale() {
     profile.source.as_of = date("2025-11-20");
     assert!(!evaluate(&profile, &intake, &assess(&intake)).stale, "exactly a year");
 }
+
+/// Edits of the sample that push criteria into each state; with the sample
+/// itself they reach every state each bundled criterion can take.
+fn variants() -> Vec<(&'static str, Intake)> {
+    let edit = |name: &'static str, f: &dyn Fn(&mut Intake)| {
+        let mut i = base();
+        f(&mut i);
+        (name, i)
+    };
+    vec![
+        ("sample", base()),
+        edit("rich history", &|i| {
+            let h = i.treatment_history.as_mut().unwrap();
+            let mut extra = h.antidepressants[0].clone();
+            (extra.drug, extra.max_dose_mg, extra.start, extra.end) =
+                ("mirtazapine".into(), Some(45.0), date("2026-05-01"), Some(date("2026-07-15")));
+            h.antidepressants.push(extra);
+            let mut second = h.augmentations[0].clone();
+            (second.agent, second.start, second.end) = ("lithium".into(), date("2026-05-01"), Some(date("2026-07-15")));
+            h.augmentations.push(second);
+            h.psychotherapy.push(h.psychotherapy[0].clone());
+        }),
+        edit("young", &|i| i.patient.date_of_birth = date("2010-01-01")),
+        edit("old", &|i| i.patient.date_of_birth = date("1940-01-01")),
+        edit("psychotic", &|i| i.current_episode.as_mut().unwrap().psychotic_features = Some(true)),
+        edit("psychosis unknown", &|i| i.current_episode.as_mut().unwrap().psychotic_features = None),
+        edit("no trials", &|i| {
+            let h = i.treatment_history.as_mut().unwrap();
+            h.antidepressants.clear();
+            h.augmentations.clear();
+            h.psychotherapy.clear();
+            h.current_medications.clear();
+        }),
+        edit("short trials", &|i| {
+            let h = i.treatment_history.as_mut().unwrap();
+            for t in &mut h.antidepressants {
+                t.end = Some(t.start.add_days(14));
+            }
+            for a in &mut h.augmentations {
+                a.end = Some(a.start.add_days(14));
+            }
+            h.current_medications.retain(|m| m.role != Some(MedicationRole::OralAntidepressant));
+        }),
+        edit("mild and improved", &|i| {
+            for a in &mut i.assessments {
+                a.score = a.score.map(|_| 5);
+                a.risk = a.risk.map(|_| RiskLevel::Low);
+            }
+            for a in &mut i.treatment_history.as_mut().unwrap().augmentations {
+                a.outcome = Some(Outcome::Response);
+            }
+        }),
+        edit("no scores", &|i| i.assessments.clear()),
+        edit("no rems", &|i| i.site.as_mut().unwrap().rems_certified = Some(false)),
+        edit("rems unknown", &|i| i.patient.rems_enrolled = None),
+        edit("contraindicated", &|i| {
+            i.safety.as_mut().unwrap().contraindications.as_mut().unwrap().arteriovenous_malformation = Some(true)
+        }),
+        edit("contraindication unanswered", &|i| {
+            i.safety.as_mut().unwrap().contraindications.as_mut().unwrap().hypersensitivity = None
+        }),
+        edit("old pdmp, active use", &|i| {
+            let s = i.safety.as_mut().unwrap();
+            s.pdmp_checked_on = Some(date("2026-01-01"));
+            s.substance_use = Some(SubstanceUse::Active);
+        }),
+        edit("no pdmp, use unknown", &|i| {
+            let s = i.safety.as_mut().unwrap();
+            s.pdmp_checked_on = None;
+            s.substance_use = None;
+        }),
+        edit("family doctor", &|i| i.prescriber.specialty = Some("family medicine".into())),
+        edit("no specialty", &|i| i.prescriber.specialty = None),
+        edit("big regimen", &|i| {
+            let r = i.request.regimen.as_mut().unwrap();
+            r.sessions = Some(20);
+            r.dose_mg_per_kg = Some(1.0);
+        }),
+        edit("no regimen", &|i| i.request.regimen = None),
+        edit("ketamine course", &|i| {
+            let r = i.request.regimen.as_mut().unwrap();
+            (r.phase, r.dose_mg, r.dose_mg_per_kg, r.sessions) = (Some(Phase::Course), None, Some(0.5), Some(6));
+        }),
+        edit("suicidal", &|i| {
+            i.diagnoses.push(Diagnosis {
+                code: crate::codes::IcdCode::parse("R45.851").unwrap(),
+                primary: None,
+                diagnosed_on: None,
+            })
+        }),
+        edit("responded", &|i| {
+            i.assessments = [(24, "2026-08-01"), (8, "2026-11-10")]
+                .into_iter()
+                .map(|(s, d)| Assessment {
+                    instrument: Instrument::Phq9,
+                    score: Some(s),
+                    risk: None,
+                    date: date(d),
+                    rater: None,
+                })
+                .collect();
+            let r = i.request.regimen.as_mut().unwrap();
+            (r.phase, r.frequency) = (Some(Phase::Maintenance), Some(Frequency::Weekly));
+        }),
+    ]
+}
+
+#[test]
+fn every_bundled_criterion_reaches_every_state_its_rule_can_take() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let set = PolicySet::bundled();
+    let variants = variants();
+    for profile in set.profiles.values() {
+        for (kind, criteria) in
+            [("initial", Some(&profile.criteria)), ("continuation", profile.continuation_criteria.as_ref())]
+        {
+            let Some(criteria) = criteria else { continue };
+            let mut reached: BTreeMap<&str, BTreeSet<Status>> = BTreeMap::new();
+            for (_, intake) in &variants {
+                let mut intake = intake.clone();
+                intake.request.therapy = profile.therapy;
+                let facts = assess(&intake);
+                for c in criteria {
+                    reached
+                        .entry(&c.id)
+                        .or_default()
+                        .insert(c.rule.judge(&Subject { intake: &intake, facts: &facts }).status);
+                }
+            }
+            for c in criteria {
+                let can_be_missing = !matches!(c.rule, Rule::MinAge { .. } | Rule::MaxAge { .. })
+                    && !matches!(&c.rule, Rule::AllOf { rules } if rules.iter().all(|r| matches!(r, Rule::MinAge { .. } | Rule::MaxAge { .. })));
+                let mut expected: BTreeSet<Status> = [Status::Met, Status::NotMet].into();
+                if can_be_missing {
+                    expected.insert(Status::Missing);
+                }
+                assert_eq!(reached[c.id.as_str()], expected, "{} ({kind}) criterion {}", profile.id, c.id);
+            }
+        }
+    }
+}
