@@ -253,6 +253,11 @@ fn indication_words(intake: &Intake) -> &'static str {
 }
 
 /// Escapes text so that Markdown shows it literally.
+///
+/// Every character that can open markup is escaped, except where CommonMark
+/// cannot read it as markup: a `_` between two letters or digits (never
+/// emphasis), and `-`, `+` or `1.` at a line start not followed by a space
+/// (never a list). That keeps pasted text free of needless backslashes.
 pub fn escape_markdown(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     for (i, line) in text.split('\n').enumerate() {
@@ -260,14 +265,22 @@ pub fn escape_markdown(text: &str) -> String {
             out.push('\n');
         }
         let line = line.trim_start();
-        let digits = line.bytes().take_while(u8::is_ascii_digit).count();
-        for (j, c) in line.char_indices() {
-            let at_start = j == 0 && matches!(c, '-' | '+' | '=');
-            let list_number = digits > 0 && j == digits && matches!(c, '.' | ')');
-            if at_start
-                || list_number
-                || matches!(c, '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '&' | '!')
-            {
+        let chars: Vec<char> = line.chars().collect();
+        let digits = chars.iter().take_while(|c| c.is_ascii_digit()).count();
+        let rule_line = chars.len() >= 2 && chars.iter().all(|c| matches!(c, '-' | '=' | ' '));
+        let spaced = |k: usize| chars.get(k + 1).is_none_or(|c| c.is_whitespace());
+        for (k, &c) in chars.iter().enumerate() {
+            let escape = match c {
+                '\\' | '`' | '*' | '[' | ']' | '<' | '>' | '|' | '~' | '#' | '&' | '!' => true,
+                '_' => {
+                    !(k > 0 && chars[k - 1].is_alphanumeric() && chars.get(k + 1).is_some_and(|n| n.is_alphanumeric()))
+                }
+                '-' | '+' if k == 0 => spaced(k) || rule_line,
+                '=' if k == 0 => rule_line,
+                '.' | ')' => digits > 0 && k == digits && spaced(k),
+                _ => false,
+            };
+            if escape {
                 out.push('\\');
             }
             out.push(c);
@@ -331,5 +344,10 @@ mod tests {
         assert_eq!(escape_markdown("# heading\n- item\n1. first"), "\\# heading\n\\- item\n1\\. first");
         assert_eq!(escape_markdown("a | b <x> & [link](y)"), "a \\| b \\<x\\> \\& \\[link\\](y)");
         assert_eq!(escape_markdown("plain text, 20 mg."), "plain text, 20 mg.");
+        assert_eq!(
+            escape_markdown("0.5 mg/kg, -5 points, treatment_history"),
+            "0.5 mg/kg, -5 points, treatment_history"
+        );
+        assert_eq!(escape_markdown("---\n==\n+ x\n_x_ a_"), "\\---\n\\==\n\\+ x\n\\_x\\_ a\\_");
     }
 }
