@@ -133,6 +133,7 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
             f.error("request.regimen.dose_mg_per_kg", format!("{d} mg/kg is outside 0 to 2"));
         }
     }
+    services_fit(f, intake);
     if r.services.is_empty() && r.kind != RequestKind::Appeal {
         f.warning("request.services", "no billing codes requested; plans need the HCPCS/CPT codes");
     }
@@ -167,6 +168,34 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
             Some(_) => {}
             None => f.warning(path, format!("{} is not a code authpack knows for this therapy; check it", s.code)),
         }
+    }
+}
+
+/// Warns when the billing lines, taken together, do not fit the therapy (domain.md 3.1).
+fn services_fit(f: &mut Findings<'_>, intake: &Intake) {
+    let r = &intake.request;
+    if r.services.is_empty() {
+        return;
+    }
+    let has = |codes: &[&str]| r.services.iter().any(|s| codes.contains(&s.code.as_str()));
+    let (ok, advice) = match r.therapy {
+        Therapy::EsketamineNasal => (
+            has(&["G2082", "G2083", "J0013", "S0013"]),
+            "esketamine is billed with G2082/G2083 (Medicare) or J0013 with a visit code",
+        ),
+        Therapy::KetamineIv => (
+            has(&["J3490"]) && has(&["96365", "96374"]),
+            "IV ketamine is billed with J3490 (report the NDC and dose) and an infusion code such as 96365",
+        ),
+        Therapy::KetamineIm => {
+            (has(&["J3490"]) && has(&["96372"]), "IM ketamine is billed with J3490 (report the NDC and dose) and 96372")
+        }
+    };
+    if !ok {
+        f.push(
+            Diagnostic::warning("request.services", "the billing codes do not make a usual claim for this therapy")
+                .hint(advice),
+        );
     }
 }
 
@@ -244,6 +273,12 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     }
     for (i, d) in intake.diagnoses.iter().enumerate() {
         f.not_after_request(format!("diagnoses[{i}].diagnosed_on"), d.diagnosed_on, today);
+        code_set(f, format!("diagnoses[{i}].code"), d.code.as_str());
+    }
+    for (i, s) in intake.sessions.iter().enumerate() {
+        for (j, code) in s.diagnosis_codes.iter().enumerate() {
+            code_set(f, format!("sessions[{i}].diagnosis_codes[{j}]"), code.as_str());
+        }
     }
     let depression = matches!(intake.request.indication, Indication::Trd | Indication::Mdsi | Indication::Depression);
     let episode_start = intake.current_episode.as_ref().and_then(|e| e.start);
@@ -257,6 +292,17 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
         );
     }
     f.not_after_request("current_episode.start".into(), episode_start, today);
+}
+
+/// A diagnosis code must be a billable code of the FY2026 ICD-10-CM set.
+fn code_set(f: &mut Findings<'_>, path: String, code: &str) {
+    if let Some((message, offers)) = crate::icd10::problem(code) {
+        let mut d = Diagnostic::error(path, message);
+        if !offers.is_empty() {
+            d = d.hint(format!("valid codes: {}", offers.join("; ")));
+        }
+        f.push(d);
+    }
 }
 
 fn history(f: &mut Findings<'_>, intake: &Intake, today: Date) {

@@ -63,6 +63,33 @@ code_newtype!(
     ProcedureCode, "authpack::ProcedureCode", "procedure code", "99213", parse_procedure
 );
 
+code_newtype!(
+    /// A National Drug Code, normalised to the 11-digit 5-4-2 billing form (`50458-0028-02`).
+    Ndc, "authpack::Ndc", "NDC", "00000-0000-00", parse_ndc
+);
+
+fn parse_ndc(text: &str) -> Result<String, String> {
+    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = text.trim().split('-').collect();
+    let (a, b, c) = match parts.as_slice() {
+        [whole] if whole.len() == 11 && all_digits(whole) => {
+            (whole[..5].to_string(), whole[5..9].to_string(), whole[9..].to_string())
+        }
+        [whole] if whole.len() == 10 && all_digits(whole) => {
+            return Err("a 10-digit NDC needs its hyphens (4-4-2, 5-3-2 or 5-4-1) to be read without guessing".into());
+        }
+        [a, b, c] if [a, b, c].iter().all(|p| all_digits(p)) => match (a.len(), b.len(), c.len()) {
+            (4, 4, 2) => (format!("0{a}"), b.to_string(), c.to_string()),
+            (5, 3, 2) => (a.to_string(), format!("0{b}"), c.to_string()),
+            (5, 4, 1) => (a.to_string(), b.to_string(), format!("0{c}")),
+            (5, 4, 2) => (a.to_string(), b.to_string(), c.to_string()),
+            _ => return Err("expected the shapes 4-4-2, 5-3-2, 5-4-1 or 5-4-2".into()),
+        },
+        _ => return Err("expected an NDC such as 50458-028-02 (4-4-2, 5-3-2, 5-4-1 or 11 digits)".into()),
+    };
+    Ok(format!("{a}-{b}-{c}"))
+}
+
 fn parse_npi(text: &str) -> Result<String, String> {
     let digits: Vec<u32> = text.chars().filter_map(|c| c.to_digit(10)).collect();
     if text.len() != 10 || digits.len() != 10 {
@@ -142,6 +169,22 @@ mod tests {
         assert_eq!(IcdCode::parse("G90.511").unwrap().as_str(), "G90.511");
         for bad in ["F3", "33.2", "F33..2", "F3.32", "F33.21234", "F33 2", ""] {
             assert!(IcdCode::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ndcs_normalise_to_eleven_digits() {
+        for (written, normal) in [
+            ("1234-5678-90", "01234-5678-90"),
+            ("50458-028-02", "50458-0028-02"),
+            ("12345-6789-1", "12345-6789-01"),
+            ("12345-6789-01", "12345-6789-01"),
+            ("12345678901", "12345-6789-01"),
+        ] {
+            assert_eq!(Ndc::parse(written).unwrap().as_str(), normal, "{written}");
+        }
+        for bad in ["1234567890", "123-4567-890", "12345-678-9", "5045A-028-02", ""] {
+            assert!(Ndc::parse(bad).is_err(), "{bad}");
         }
     }
 

@@ -11,6 +11,7 @@ pub mod cli;
 pub mod codes;
 pub mod date;
 pub mod diag;
+pub mod icd10;
 pub mod intake;
 pub mod package;
 pub mod policy;
@@ -106,7 +107,12 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
             size: r.size,
         })
         .collect();
-    let descriptions = BTreeMap::new();
+    let descriptions: BTreeMap<String, String> = loaded
+        .intake
+        .diagnoses
+        .iter()
+        .filter_map(|d| icd10::codes().lookup(d.code.as_str()).map(|c| (c.code.to_string(), c.description.to_string())))
+        .collect();
     let inputs = render::Inputs {
         intake: &loaded.intake,
         facts: &facts,

@@ -6,7 +6,7 @@ pub(crate) mod yaml;
 pub use model::*;
 pub use yaml::Positions;
 
-use crate::codes::{IcdCode, Npi, ProcedureCode};
+use crate::codes::{IcdCode, Ndc, Npi, ProcedureCode};
 use crate::date::{DATE_TIME_TYPE_NAME, DATE_TYPE_NAME, Date, DateTime};
 use crate::diag::Diagnostic;
 use yaml::Checked;
@@ -23,6 +23,7 @@ const CHECKED: &[Checked] = &[
     Npi::CHECKED,
     IcdCode::CHECKED,
     ProcedureCode::CHECKED,
+    Ndc::CHECKED,
 ];
 
 /// An intake as loaded, with where each of its values is in the file.

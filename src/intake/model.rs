@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::codes::{IcdCode, Npi, ProcedureCode};
+use crate::codes::{IcdCode, Ndc, Npi, ProcedureCode};
 use crate::date::{Date, DateTime};
 
 /// One intake: everything authpack needs to build a packet.
@@ -204,6 +204,8 @@ pub struct Service {
     pub code: ProcedureCode,
     /// Units requested.
     pub units: u32,
+    /// The drug's National Drug Code, for drug lines (J3490, J0013); normalised to 5-4-2.
+    pub ndc: Option<Ndc>,
 }
 
 /// The patient.
@@ -896,6 +898,8 @@ pub struct Session {
     pub units: u32,
     /// Charge in dollars.
     pub charge: Option<f64>,
+    /// The drug's National Drug Code, for drug lines; normalised to 5-4-2.
+    pub ndc: Option<Ndc>,
     /// Diagnoses this line is for.
     #[serde(default)]
     pub diagnosis_codes: Vec<IcdCode>,

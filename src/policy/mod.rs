@@ -191,6 +191,7 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("cigna-spravato.yaml", include_str!("../../packet-templates/policies/cigna-spravato.yaml")),
     ("bcbsma-087.yaml", include_str!("../../packet-templates/policies/bcbsma-087.yaml")),
     ("qualchoice-bi734.yaml", include_str!("../../packet-templates/policies/qualchoice-bi734.yaml")),
+    ("ketamine-iv-chronic-pain.yaml", include_str!("../../packet-templates/policies/ketamine-iv-chronic-pain.yaml")),
 ];
 
 /// A policy file that does not parse, with the reason.
