@@ -115,6 +115,16 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
             "request.urgency",
         );
     }
+    if r.kind == RequestKind::Continuation && intake.safety.as_ref().and_then(|s| s.adverse_events.as_ref()).is_none() {
+        f.push_near(
+            Diagnostic::warning(
+                "safety.adverse_events",
+                "a continuation should say what adverse events occurred, or none",
+            )
+            .hint("add safety.adverse_events: a short description, or \"none\""),
+            "safety",
+        );
+    }
     if r.kind == RequestKind::Continuation && r.prior_authorization_number.is_none() {
         f.warning("request.prior_authorization_number", "a continuation usually cites the authorization it continues");
     }

@@ -10,7 +10,9 @@ pub mod check;
 pub mod cli;
 pub mod codes;
 pub mod date;
+pub mod deadlines;
 pub mod diag;
+pub mod evidence;
 pub mod icd10;
 pub mod intake;
 pub mod package;
@@ -56,6 +58,8 @@ pub struct Prepared {
     pub records: Vec<Record>,
     /// SHA-256 of the intake text.
     pub intake_sha256: String,
+    /// The appeal's dates, for an appeal.
+    pub appeal_dates: Option<deadlines::AppealDates>,
 }
 
 /// Why a build stopped.
@@ -113,6 +117,26 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         .iter()
         .filter_map(|d| icd10::codes().lookup(d.code.as_str()).map(|c| (c.code.to_string(), c.description.to_string())))
         .collect();
+    let appeal_dates = loaded
+        .intake
+        .appeal
+        .as_ref()
+        .filter(|_| loaded.intake.request.kind == intake::RequestKind::Appeal)
+        .map(|a| deadlines::appeal_dates(&loaded.intake, a));
+    if appeal_dates.as_ref().is_some_and(|d| d.late) {
+        let by = appeal_dates.as_ref().and_then(|d| d.file_by.as_ref()).and_then(|f| f.by);
+        diagnostics.push(
+            Diagnostic::warning(
+                "appeal.denial_date",
+                format!(
+                    "the request date is after the last day to file, {}",
+                    by.map(|b| b.to_string()).unwrap_or_default()
+                ),
+            )
+            .at(loaded.positions.get("appeal.denial_date").copied())
+            .hint("file at once and explain the delay; plans may accept good cause"),
+        );
+    }
     let inputs = render::Inputs {
         intake: &loaded.intake,
         facts: &facts,
@@ -120,6 +144,7 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         warnings: &diagnostics,
         enclosures: &enclosures,
         diagnosis_descriptions: &descriptions,
+        appeal_dates: appeal_dates.as_ref(),
     };
     let documents = render::render_documents(settings.templates, &inputs)?;
     Ok(Prepared {
@@ -130,6 +155,7 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         evaluation,
         documents,
         records,
+        appeal_dates,
     })
 }
 
@@ -191,6 +217,16 @@ pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -
             source: Source::Bytes(d.markdown.clone().into_bytes()),
         })
         .collect();
+    if let Some(dates) = &prepared.appeal_dates {
+        let reference = prepared.loaded.intake.appeal.as_ref().and_then(|a| a.reference_number.as_deref());
+        let ics =
+            deadlines::calendar(dates, reference, prepared.loaded.intake.request.date, &prepared.intake_sha256[..16]);
+        entries.push(Entry {
+            path: "appeal-deadlines.ics".into(),
+            media_type: package::media_type("x.ics").into(),
+            source: Source::Bytes(ics.into_bytes()),
+        });
+    }
     for r in &prepared.records {
         entries.push(Entry {
             path: r.entry.clone(),

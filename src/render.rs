@@ -23,6 +23,12 @@ pub const DEFAULT_TEMPLATES: &[(&str, &str)] = &[
     ("letter-of-medical-necessity.md", include_str!("../packet-templates/documents/letter-of-medical-necessity.md")),
     ("criteria-checklist.md", include_str!("../packet-templates/documents/criteria-checklist.md")),
     ("treatment-history.md", include_str!("../packet-templates/documents/treatment-history.md")),
+    ("continuation-letter.md", include_str!("../packet-templates/documents/continuation-letter.md")),
+    ("appeal-letter.md", include_str!("../packet-templates/documents/appeal-letter.md")),
+    ("claim-file-request.md", include_str!("../packet-templates/documents/claim-file-request.md")),
+    ("call-log.md", include_str!("../packet-templates/documents/call-log.md")),
+    ("superbill.md", include_str!("../packet-templates/documents/superbill.md")),
+    ("next-steps.md", include_str!("../packet-templates/documents/next-steps.md")),
     ("macros.md", include_str!("../packet-templates/documents/macros.md")),
 ];
 
@@ -145,28 +151,36 @@ pub struct Inputs<'a> {
     pub enclosures: &'a [Enclosure],
     /// Official descriptions of the diagnosis codes, where known.
     pub diagnosis_descriptions: &'a BTreeMap<String, String>,
+    /// The appeal's dates, for an appeal.
+    pub appeal_dates: Option<&'a crate::deadlines::AppealDates>,
 }
 
-/// The documents a request of this kind gets, in sending order: (file, title).
-pub fn documents_for(kind: RequestKind) -> Vec<(&'static str, &'static str)> {
-    let letter = match kind {
+/// The documents an intake gets, in sending order: (file, title).
+pub fn documents_for(intake: &Intake) -> Vec<(&'static str, &'static str)> {
+    let mut docs = vec![("cover-sheet.md", "Fax cover sheet")];
+    docs.push(match intake.request.kind {
         RequestKind::Initial => ("letter-of-medical-necessity.md", "Letter of medical necessity"),
-        RequestKind::Continuation => ("letter-of-medical-necessity.md", "Letter of medical necessity (continuation)"),
-        RequestKind::Appeal => {
-            ("letter-of-medical-necessity.md", "Letter of medical necessity (supporting the appeal)")
+        RequestKind::Continuation => ("continuation-letter.md", "Continuation letter"),
+        RequestKind::Appeal => ("appeal-letter.md", "Appeal letter"),
+    });
+    docs.push(("criteria-checklist.md", "Criteria checklist"));
+    docs.push(("treatment-history.md", "Treatment history summary"));
+    if intake.request.kind == RequestKind::Appeal {
+        docs.push(("claim-file-request.md", "Request for the claim file and criteria"));
+        if !intake.calls.is_empty() {
+            docs.push(("call-log.md", "Log of calls with the plan"));
         }
-    };
-    vec![
-        ("cover-sheet.md", "Fax cover sheet"),
-        letter,
-        ("criteria-checklist.md", "Criteria checklist"),
-        ("treatment-history.md", "Treatment history summary"),
-    ]
+    }
+    if !intake.sessions.is_empty() {
+        docs.push(("superbill.md", "Superbill"));
+    }
+    docs.push(("next-steps.md", "Next steps for the patient"));
+    docs
 }
 
 /// Renders every document of the packet.
 pub fn render_documents(templates: &Templates, inputs: &Inputs<'_>) -> Result<Vec<Document>, RenderError> {
-    let docs = documents_for(inputs.intake.request.kind);
+    let docs = documents_for(inputs.intake);
     let context = context(inputs, &docs);
     docs.iter()
         .map(|(name, title)| {
@@ -210,8 +224,24 @@ fn context(inputs: &Inputs<'_>, docs: &[(&str, &str)]) -> tera::Context {
             v
         })
         .collect();
+    let r = &intake.request;
+    let evidence = |stance| crate::evidence::matching(r.therapy, r.indication, stance);
+    let voice = match (&intake.appeal, intake.signature.as_ref().and_then(|s| s.signer)) {
+        (Some(a), _) if r.kind == RequestKind::Appeal => crate::policy::serde_label(&a.appellant),
+        (_, Some(signer)) => crate::policy::serde_label(&signer),
+        _ => "provider".to_string(),
+    }
+    .replace("prescriber", "provider");
     let value = json!({
         "tool": { "name": "authpack", "version": env!("CARGO_PKG_VERSION") },
+        "appeal_dates": inputs.appeal_dates,
+        "evidence": {
+            "supports": evidence(crate::evidence::Stance::Supports),
+            "against": evidence(crate::evidence::Stance::Against),
+            "context": evidence(crate::evidence::Stance::Context),
+        },
+        "superbill": superbill(intake, inputs.diagnosis_descriptions),
+        "voice": voice,
         "intake": intake,
         "facts": inputs.facts,
         "trials": trials,
@@ -229,6 +259,67 @@ fn context(inputs: &Inputs<'_>, docs: &[(&str, &str)]) -> tera::Context {
         "unmet": inputs.evaluation.criteria.iter().filter(|c| c.status != crate::policy::Status::Met).collect::<Vec<_>>(),
     });
     tera::Context::from_value(value).expect("the context is a JSON object")
+}
+
+/// The superbill's lines, with diagnosis pointers (A, B, ...) and totals in cents.
+fn superbill(intake: &Intake, descriptions: &BTreeMap<String, String>) -> Value {
+    let mut pointers: Vec<String> = intake.diagnoses.iter().map(|d| d.code.to_string()).collect();
+    for s in &intake.sessions {
+        for c in &s.diagnosis_codes {
+            if !pointers.contains(&c.to_string()) {
+                pointers.push(c.to_string());
+            }
+        }
+    }
+    let letter = |i: usize| char::from(b'A' + (i % 26) as u8).to_string();
+    let mut total_cents: i64 = 0;
+    let lines: Vec<Value> = intake
+        .sessions
+        .iter()
+        .map(|s| {
+            let cents = s.charge.map(|c| (c * 100.0).round() as i64);
+            total_cents += cents.unwrap_or(0);
+            let codes: Vec<&str> = if s.diagnosis_codes.is_empty() {
+                intake.diagnoses.iter().filter(|d| d.primary != Some(false)).take(1).map(|d| d.code.as_str()).collect()
+            } else {
+                s.diagnosis_codes.iter().map(|c| c.as_str()).collect()
+            };
+            let refs: Vec<String> =
+                codes.iter().filter_map(|c| pointers.iter().position(|p| p == c)).map(letter).collect();
+            json!({
+                "date": s.date,
+                "code": s.code.as_str(),
+                "description": crate::reference::procedure(s.code.as_str()).and_then(|p| p.description.clone()),
+                "units": s.units,
+                "ndc": s.ndc,
+                "charge": cents.map(money),
+                "pointers": refs.join(", "),
+            })
+        })
+        .collect();
+    json!({
+        "lines": lines,
+        "diagnoses": pointers.iter().enumerate().map(|(i, c)| json!({
+            "pointer": letter(i), "code": c, "description": descriptions.get(c).cloned()
+                .or_else(|| crate::icd10::codes().lookup(c).map(|x| x.description.to_string())),
+        })).collect::<Vec<_>>(),
+        "total": money(total_cents),
+        "first_date": intake.sessions.iter().map(|s| s.date).min(),
+        "last_date": intake.sessions.iter().map(|s| s.date).max(),
+    })
+}
+
+/// Cents as dollars: `$1,234.50`.
+fn money(cents: i64) -> String {
+    let dollars = (cents / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in dollars.chars().enumerate() {
+        if i > 0 && (dollars.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("${grouped}.{:02}", cents % 100)
 }
 
 fn therapy_words(intake: &Intake) -> &'static str {
@@ -337,6 +428,13 @@ fn tidy(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_is_grouped_and_exact() {
+        assert_eq!(money(0), "$0.00");
+        assert_eq!(money(55_000), "$550.00");
+        assert_eq!(money(123_456_789), "$1,234,567.89");
+    }
 
     #[test]
     fn markdown_escaping_keeps_text_literal() {

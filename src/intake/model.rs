@@ -764,6 +764,8 @@ pub struct Safety {
     pub blood_pressure: Option<BloodPressure>,
     /// When the prescription-drug monitoring program was checked.
     pub pdmp_checked_on: Option<Date>,
+    /// Adverse events during treatment so far (continuations), or "none" (added field).
+    pub adverse_events: Option<String>,
 }
 
 /// The esketamine label's contraindications.

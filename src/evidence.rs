@@ -1,0 +1,100 @@
+//! The evidence library: published references the letters cite, each with a
+//! one-line finding in authpack's own words and the therapies and indications
+//! it bears on. It lives in `packet-templates/evidence/library.yaml`.
+
+use std::sync::OnceLock;
+
+use serde::{Deserialize, Serialize};
+
+use crate::date::Date;
+use crate::intake::{Indication, Therapy};
+
+/// The library file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Library {
+    /// Where the references come from.
+    pub source: String,
+    /// When the library was last checked.
+    pub as_of: Date,
+    /// The references.
+    pub references: Vec<Reference>,
+}
+
+/// One reference.
+#[derive(Clone, Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Short id.
+    pub id: String,
+    /// The full citation.
+    pub citation: String,
+    /// What it found, in one sentence.
+    pub finding: String,
+    /// The therapies it bears on.
+    pub therapies: Vec<Therapy>,
+    /// The indications it bears on.
+    pub indications: Vec<Indication>,
+    /// supports, against or context.
+    pub stance: Stance,
+    /// trial, meta-analysis, guideline, consensus, label or review.
+    pub kind: String,
+    /// How sure the citation details are ([V], [K]).
+    pub confidence: String,
+    /// Where in domain.md it comes from.
+    pub source: String,
+}
+
+/// Which way a reference bears on coverage.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Stance {
+    /// Supports the therapy for the indication.
+    Supports,
+    /// Cited by payers against coverage.
+    Against,
+    /// Background.
+    Context,
+}
+
+/// The bundled library.
+pub fn library() -> &'static Library {
+    static DATA: OnceLock<Library> = OnceLock::new();
+    DATA.get_or_init(|| {
+        serde_saphyr::from_str(include_str!("../packet-templates/evidence/library.yaml"))
+            .expect("the bundled evidence library parses (tested)")
+    })
+}
+
+/// The references bearing on a therapy and indication with a given stance, in library order.
+pub fn matching(therapy: Therapy, indication: Indication, stance: Stance) -> Vec<&'static Reference> {
+    library()
+        .references
+        .iter()
+        .filter(|r| r.stance == stance && r.therapies.contains(&therapy) && r.indications.contains(&indication))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_library_parses_and_every_request_has_support_to_cite() {
+        let lib = library();
+        assert!(lib.references.len() >= 18);
+        let mut ids: Vec<&str> = lib.references.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), lib.references.len(), "ids are unique");
+        for (therapy, indication) in [
+            (Therapy::EsketamineNasal, Indication::Trd),
+            (Therapy::EsketamineNasal, Indication::Mdsi),
+            (Therapy::KetamineIv, Indication::Trd),
+            (Therapy::KetamineIv, Indication::ChronicPain),
+        ] {
+            assert!(!matching(therapy, indication, Stance::Supports).is_empty(), "{therapy:?} {indication:?}");
+        }
+        assert!(!matching(Therapy::KetamineIv, Indication::Trd, Stance::Against).is_empty(), "KARMA-Dep 2");
+    }
+}
