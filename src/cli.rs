@@ -356,6 +356,9 @@ fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> 
             }
             for c in &e.criteria {
                 let _ = writeln!(io.out, "  {:<8} {:<20} {}", c.status.label(), c.id, c.evidence.join("; "));
+                for n in &c.notes {
+                    let _ = writeln!(io.out, "  {:<8} {:<20} {n}", "", "");
+                }
                 if let Some(h) = &c.hint {
                     let _ = writeln!(io.out, "  {:<8} {:<20} hint: {h}", "", "");
                 }
@@ -462,14 +465,14 @@ fn policies(action: PoliciesAction, io: &mut Io<'_>) -> Result<ExitCode, CliErro
         PoliciesAction::List => {
             let _ = writeln!(
                 io.out,
-                "{:<18} {:<17} {:<22} {:<8} {:<10} title",
+                "{:<26} {:<17} {:<22} {:<8} {:<10} title",
                 "id", "therapy", "indications", "default", "as of"
             );
             for p in set.profiles.values() {
                 let indications: Vec<String> = p.indications.iter().map(policy::serde_label).collect();
                 let _ = writeln!(
                     io.out,
-                    "{:<18} {:<17} {:<22} {:<8} {:<10} {}",
+                    "{:<26} {:<17} {:<22} {:<8} {:<10} {}",
                     p.id,
                     policy::serde_label(&p.therapy),
                     indications.join(","),

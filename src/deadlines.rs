@@ -299,6 +299,7 @@ mod tests {
             // Medicaid managed care: 60 days to the plan; the fair hearing is the next step.
             (MedicaidManagedCare, Government, FirstInternal, "2028-01-01", None, "medicaid-managed-care", "2028-03-01"),
             (Medicare, Government, FirstInternal, "2026-10-02", Some("2026-10-07"), "medicare", "2027-02-04"),
+            (Medicaid, Government, FirstInternal, "2026-10-02", None, "medicaid", "2026-12-31"),
         ];
         for (plan, funding, level, denial, received, regime, expected) in cases {
             let i = intake(plan, funding, level, denial, received, false);

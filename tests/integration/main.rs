@@ -3,6 +3,7 @@
 //! the packet's properties (reopens, verifies, rebuilds byte for byte) and
 //! the command line.
 
+mod commands;
 mod harness;
 mod invalid;
 mod packet;

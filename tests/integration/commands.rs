@@ -1,0 +1,90 @@
+//! The other commands: template overrides, init, policies.
+
+use crate::harness::{authpack, root};
+
+#[test]
+fn a_template_override_is_used_and_a_broken_one_is_an_error_naming_it() {
+    let dir = root().join("samples/esketamine-trd-initial");
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("t");
+    let out = authpack(&dir, &["templates", "eject", templates.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(templates.join("documents/cover-sheet.md").is_file());
+    assert!(templates.join("policies/esketamine-trd.yaml").is_file());
+
+    let cover = templates.join("documents/cover-sheet.md");
+    let text =
+        std::fs::read_to_string(&cover).unwrap().replace("# Fax cover sheet", "# Fax cover sheet: Lakeside edition");
+    std::fs::write(&cover, text).unwrap();
+    let packet = tmp.path().join("p.zip");
+    let out = authpack(
+        &dir,
+        &["build", "intake.yaml", "-o", packet.to_str().unwrap(), "--templates", templates.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&packet).unwrap()).unwrap();
+    let mut cover_text = String::new();
+    std::io::Read::read_to_string(&mut zip.by_name("cover-sheet.md").unwrap(), &mut cover_text).unwrap();
+    assert!(cover_text.starts_with("# Fax cover sheet: Lakeside edition"), "{cover_text}");
+
+    std::fs::write(&cover, "{% if unclosed %}").unwrap();
+    let broken = tmp.path().join("broken.zip");
+    let out = authpack(
+        &dir,
+        &["build", "intake.yaml", "-o", broken.to_str().unwrap(), "--templates", templates.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cover-sheet.md"), "the error names the template: {stderr}");
+    assert!(!broken.exists());
+}
+
+#[test]
+fn init_writes_a_starter_that_checks_and_policies_list_every_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = authpack(tmp.path(), &["init", "--therapy", "ketamine-iv", "--kind", "appeal", "-o", "start.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = authpack(tmp.path(), &["check", "start.yaml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = authpack(tmp.path(), &["init", "-o", "start.yaml"]);
+    assert_eq!(out.status.code(), Some(2), "an existing file is not replaced");
+
+    let out = authpack(tmp.path(), &["policies", "list"]);
+    insta::assert_snapshot!("policies_list", String::from_utf8_lossy(&out.stdout));
+    let out = authpack(tmp.path(), &["policies", "show", "esketamine-trd"]);
+    insta::assert_snapshot!("policies_show_esketamine_trd", String::from_utf8_lossy(&out.stdout));
+    let out = authpack(tmp.path(), &["policies", "show", "nope"]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn check_json_has_the_documented_shape() {
+    let dir = root().join("samples/superbill-out-of-network");
+    let out = authpack(&dir, &["check", "intake.yaml", "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], true);
+    assert!(doc["diagnostics"].is_array());
+    assert_eq!(doc["policy"]["id"], "ketamine-iv-trd");
+    let statuses: Vec<&str> =
+        doc["policy"]["criteria"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
+    assert!(
+        statuses.contains(&"met") && statuses.contains(&"not-met") && statuses.contains(&"missing"),
+        "{statuses:?}"
+    );
+    for c in doc["policy"]["criteria"].as_array().unwrap() {
+        assert!(c["id"].is_string() && c["evidence"].is_array());
+    }
+    let bad = root().join("tests/cases/invalid/many-problems");
+    let out = authpack(&bad, &["check", "intake.yaml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert!(doc["policy"].is_null());
+    let first = &doc["diagnostics"][0];
+    assert!(
+        first["severity"] == "error"
+            && first["path"].is_string()
+            && first["line"].is_number()
+            && first["message"].is_string()
+    );
+}
