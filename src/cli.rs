@@ -46,6 +46,9 @@ pub enum Command {
         /// Replace an existing packet.
         #[arg(long)]
         force: bool,
+        /// A folder of extra fonts (.ttf, .otf) for characters the bundled fonts lack.
+        #[arg(long, value_name = "DIR")]
+        font_dir: Option<PathBuf>,
     },
     /// Validate an intake, evaluate its policy and print the criteria table.
     Check {
@@ -155,8 +158,15 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> ExitCode {
     // One clock read for the whole run: SOURCE_DATE_EPOCH, when set, fixes every timestamp.
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok());
     let result = match cli.command {
-        Command::Build { intakes, output, templates, policy, force } => {
-            build(&intakes, output.as_deref(), templates.as_deref(), policy.as_deref(), force, epoch, io)
+        Command::Build { intakes, output, templates, policy, force, font_dir } => {
+            let options = BuildOptions {
+                templates: templates.as_deref(),
+                policy: policy.as_deref(),
+                font_dir: font_dir.as_deref(),
+                force,
+                epoch,
+            };
+            build(&intakes, output.as_deref(), &options, io)
         }
         Command::Check { intake, json, policy } => check(&intake, json, policy.as_deref(), io),
         Command::Init { therapy, kind, output, force } => init(&therapy, &kind, output.as_deref(), force, io),
@@ -223,19 +233,37 @@ fn packet_name(intake: &Path) -> String {
     }
 }
 
+/// How `build` was asked to run.
+struct BuildOptions<'a> {
+    templates: Option<&'a Path>,
+    policy: Option<&'a str>,
+    font_dir: Option<&'a Path>,
+    force: bool,
+    epoch: Option<i64>,
+}
+
+/// The PDF layout: `DIR/layout.typ` when the template folder has one, else the default.
+fn typesetter(templates: Option<&Path>, font_dir: Option<&Path>) -> Result<crate::pdf::Typesetter, CliError> {
+    let layout = match templates.map(|d| d.join("layout.typ")).filter(|p| p.is_file()) {
+        Some(path) => Some(fs::read_to_string(&path).map_err(|e| file_error(&path, e))?),
+        None => None,
+    };
+    crate::pdf::Typesetter::new(font_dir, layout).map_err(|e| CliError::Other(e.to_string()))
+}
+
 fn build(
     intakes: &[PathBuf],
     output: Option<&Path>,
-    templates: Option<&Path>,
-    policy_arg: Option<&str>,
-    force: bool,
-    epoch: Option<i64>,
+    options: &BuildOptions<'_>,
     io: &mut Io<'_>,
 ) -> Result<ExitCode, CliError> {
-    let templates = Templates::load(templates).map_err(|e| CliError::Other(e.to_string()))?;
+    let (force, epoch) = (options.force, options.epoch);
+    let templates = Templates::load(options.templates).map_err(|e| CliError::Other(e.to_string()))?;
+    let typesetter = typesetter(options.templates, options.font_dir)?;
     let policies = PolicySet::bundled();
-    let chosen = resolve_policy(policy_arg, &policies)?;
-    let settings = Settings { templates: &templates, policies: &policies, policy: chosen.as_ref() };
+    let chosen = resolve_policy(options.policy, &policies)?;
+    let settings =
+        Settings { templates: &templates, policies: &policies, policy: chosen.as_ref(), typesetter: Some(&typesetter) };
     let mut refused = 0;
     for intake_path in intakes {
         let target = match (output, intakes.len()) {
@@ -278,6 +306,7 @@ fn build(
                 refused += 1;
             }
             Err(BuildError::Render(e)) => return Err(CliError::Other(e.to_string())),
+            Err(BuildError::Pdf(e)) => return Err(CliError::Other(e.to_string())),
         }
     }
     Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
@@ -324,13 +353,25 @@ fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> 
     let templates = Templates::load(None).map_err(|e| CliError::Other(e.to_string()))?;
     let policies = PolicySet::bundled();
     let chosen = resolve_policy(policy_arg, &policies)?;
-    let settings = Settings { templates: &templates, policies: &policies, policy: chosen.as_ref() };
+    let typesetter = typesetter(None, None)?;
+    let settings = Settings { templates: &templates, policies: &policies, policy: chosen.as_ref(), typesetter: None };
     let base = path.parent().unwrap_or(Path::new("."));
     let shown = path.display().to_string();
     let (diagnostics, evaluation) = match crate::prepare(&text, base, &settings) {
-        Ok(p) => (p.warnings, Some(p.evaluation)),
+        Ok(p) => {
+            // `check` typesets nothing, but still finds characters the PDFs could not show.
+            let uncovered = crate::uncovered_characters(&p.loaded, &typesetter);
+            if uncovered.is_empty() {
+                (p.warnings, Some(p.evaluation))
+            } else {
+                let mut all = p.warnings;
+                all.extend(uncovered);
+                diag::sort(&mut all);
+                (all, None)
+            }
+        }
         Err(BuildError::Invalid(d)) => (d, None),
-        Err(BuildError::Render(e)) => return Err(CliError::Other(e.to_string())),
+        Err(e) => return Err(CliError::Other(e.to_string())),
     };
     let valid = evaluation.is_some();
     if json {
@@ -518,6 +559,7 @@ fn eject(dir: &Path, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError>
     let mut files: Vec<(PathBuf, &str)> =
         render::DEFAULT_TEMPLATES.iter().map(|(n, t)| (dir.join("documents").join(n), *t)).collect();
     files.extend(policy::BUNDLED.iter().map(|(n, t)| (dir.join("policies").join(n), *t)));
+    files.push((dir.join("layout.typ"), crate::pdf::DEFAULT_LAYOUT));
     if !force && let Some((p, _)) = files.iter().find(|(p, _)| p.exists()) {
         return Err(file_error(p, "exists; use --force to replace the ejected files"));
     }

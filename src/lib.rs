@@ -16,6 +16,7 @@ pub mod evidence;
 pub mod icd10;
 pub mod intake;
 pub mod package;
+pub mod pdf;
 pub mod policy;
 pub mod records;
 pub mod reference;
@@ -40,6 +41,8 @@ pub struct Settings<'a> {
     pub policies: &'a PolicySet,
     /// A profile chosen on the command line, overriding the intake's.
     pub policy: Option<&'a PolicyProfile>,
+    /// Fonts and layout for PDFs; `None` builds Markdown only.
+    pub typesetter: Option<&'a pdf::Typesetter>,
 }
 
 /// An intake read, checked, assessed, evaluated and rendered: everything but the zip.
@@ -60,7 +63,14 @@ pub struct Prepared {
     pub intake_sha256: String,
     /// The appeal's dates, for an appeal.
     pub appeal_dates: Option<deadlines::AppealDates>,
+    /// The PDFs: each document's, then the combined fax PDF.
+    pub pdfs: Vec<NamedPdf>,
+    /// Pages in the combined fax PDF.
+    pub fax_pages: Option<usize>,
 }
+
+/// A PDF of the packet: its file name and bytes.
+pub type NamedPdf = (String, Vec<u8>);
 
 /// Why a build stopped.
 #[derive(Debug, thiserror::Error)]
@@ -71,6 +81,9 @@ pub enum BuildError {
     /// A template failed.
     #[error(transparent)]
     Render(#[from] render::RenderError),
+    /// Typesetting failed, or an enclosure cannot be placed.
+    #[error(transparent)]
+    Pdf(#[from] pdf::PdfError),
 }
 
 /// Loads, checks, assesses, evaluates and renders an intake whose records are under `base`.
@@ -92,6 +105,10 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
     let profile = choose_policy(&loaded, settings, &mut policy_problems);
     if ["request.policy", "request.therapy", "request.indication"].iter().all(|p| trusted(p)) {
         diagnostics.extend(policy_problems);
+    }
+    if let Some(typesetter) = settings.typesetter {
+        diagnostics.extend(uncovered_characters(&loaded, typesetter));
+        diagnostics.extend(unplaceable_records(&records, &loaded.positions));
     }
     diag::sort(&mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
@@ -145,8 +162,16 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         enclosures: &enclosures,
         diagnosis_descriptions: &descriptions,
         appeal_dates: appeal_dates.as_ref(),
+        fax_pages: None,
     };
-    let documents = render::render_documents(settings.templates, &inputs)?;
+    let mut documents = render::render_documents(settings.templates, &inputs)?;
+    let (pdfs, fax_pages) = match settings.typesetter {
+        Some(typesetter) => {
+            let (pdfs, pages) = typeset(typesetter, settings.templates, &inputs, &mut documents, &records)?;
+            (pdfs, Some(pages))
+        }
+        None => (Vec::new(), None),
+    };
     Ok(Prepared {
         intake_sha256: package::sha256_hex(text.as_bytes()),
         loaded,
@@ -156,7 +181,129 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         documents,
         records,
         appeal_dates,
+        pdfs,
+        fax_pages,
     })
+}
+
+/// Characters in the intake that no loaded font can show: Typst would drop them silently.
+pub fn uncovered_characters(loaded: &Loaded, typesetter: &pdf::Typesetter) -> Vec<Diagnostic> {
+    fn walk(value: &serde_json::Value, path: String, typesetter: &pdf::Typesetter, out: &mut Vec<(String, char)>) {
+        match value {
+            serde_json::Value::String(s) => {
+                if let Some(c) = s.chars().find(|c| !typesetter.covers(*c)) {
+                    out.push((path, c));
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    walk(v, format!("{path}[{i}]"), typesetter, out);
+                }
+            }
+            serde_json::Value::Object(map) => {
+                for (k, v) in map {
+                    walk(v, if path.is_empty() { k.clone() } else { format!("{path}.{k}") }, typesetter, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    walk(&serde_json::to_value(&loaded.intake).unwrap_or_default(), String::new(), typesetter, &mut found);
+    found
+        .into_iter()
+        .map(|(path, c)| {
+            Diagnostic::error(
+                path.clone(),
+                format!("the character '{c}' (U+{:04X}) is in no bundled font and would vanish from the PDF", c as u32),
+            )
+            .at(loaded.positions.get(&path).copied())
+            .hint("replace it, or give a font that has it with --font-dir DIR")
+        })
+        .collect()
+}
+
+/// Records that cannot be placed as pages of the fax (damaged, encrypted, or not PDF or image).
+fn unplaceable_records(records: &[Record], positions: &intake::Positions) -> Vec<Diagnostic> {
+    records
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| {
+            let bytes = std::fs::read(&r.path).ok()?;
+            let why = match pdf::enclosure_pages(&r.entry, &bytes) {
+                Ok(_) => return None,
+                Err(pdf::PdfError::Enclosure { why, .. }) => why,
+                Err(e) => e.to_string(),
+            };
+            let path = format!("attachments[{i}].file");
+            Some(
+                Diagnostic::error(path.clone(), format!("the record cannot be placed in the fax PDF: {why}"))
+                    .at(positions.get(&path).copied())
+                    .hint("enclose an undamaged, unencrypted PDF, PNG or JPEG"),
+            )
+        })
+        .collect()
+}
+
+/// Typesets every document and the combined fax PDF. The cover sheet states the
+/// fax's true page count: the fax is typeset, counted, and typeset again with
+/// the cover re-rendered until the count holds.
+fn typeset(
+    typesetter: &pdf::Typesetter,
+    templates: &Templates,
+    inputs: &render::Inputs<'_>,
+    documents: &mut [Document],
+    records: &[Record],
+) -> Result<(Vec<NamedPdf>, usize), BuildError> {
+    let intake = inputs.intake;
+    let practice = intake.prescriber.practice.as_ref();
+    let info = |title: &str| pdf::PageInfo {
+        title: title.to_string(),
+        practice: practice.and_then(|p| p.name.clone()).unwrap_or_default(),
+        patient: format!("{} {}", intake.patient.first_name, intake.patient.last_name),
+        dob: intake.patient.date_of_birth.to_string(),
+        member: intake.patient.member_id.clone(),
+    };
+    let record_bytes: Vec<Vec<u8>> = records
+        .iter()
+        .map(|r| {
+            std::fs::read(&r.path).map_err(|e| pdf::PdfError::Enclosure { name: r.entry.clone(), why: e.to_string() })
+        })
+        .collect::<Result<_, _>>()?;
+    let date = intake.request.date;
+    let fax = |documents: &[Document]| -> Result<(Vec<u8>, usize), BuildError> {
+        let mut parts: Vec<pdf::Part<'_>> = render::FAX_DOCUMENTS
+            .iter()
+            .filter_map(|name| documents.iter().find(|d| d.name == *name))
+            .map(|d| pdf::Part::Document(&d.markdown))
+            .collect();
+        for (r, bytes) in records.iter().zip(&record_bytes) {
+            parts.push(pdf::Part::Enclosure { title: &r.title, name: &r.entry, bytes });
+        }
+        Ok(typesetter.typeset(&info("Prior-authorization packet (fax)"), &parts, date, "fax")?)
+    };
+    let (mut fax_pdf, mut pages) = fax(documents)?;
+    for _ in 0..3 {
+        let counted = render::Inputs { fax_pages: Some(pages), ..*inputs };
+        let cover = render::render_document(templates, &counted, "cover-sheet.md")?;
+        let cover_changed = documents.iter().any(|d| d.name == "cover-sheet.md" && d.markdown != cover);
+        for d in documents.iter_mut().filter(|d| d.name == "cover-sheet.md") {
+            d.markdown = cover.clone();
+        }
+        let (again, again_pages) = if cover_changed { fax(documents)? } else { (fax_pdf.clone(), pages) };
+        let settled = again_pages == pages;
+        (fax_pdf, pages) = (again, again_pages);
+        if settled {
+            break;
+        }
+    }
+    let mut pdfs = Vec::with_capacity(documents.len() + 1);
+    for d in documents.iter() {
+        let (bytes, _) = typesetter.typeset(&info(&d.title), &[pdf::Part::Document(&d.markdown)], date, &d.name)?;
+        pdfs.push((d.name.replace(".md", ".pdf"), bytes));
+    }
+    pdfs.push(("fax-combined.pdf".to_string(), fax_pdf));
+    Ok((pdfs, pages))
 }
 
 fn choose_policy<'a>(
@@ -217,6 +364,13 @@ pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -
             source: Source::Bytes(d.markdown.clone().into_bytes()),
         })
         .collect();
+    for (name, bytes) in &prepared.pdfs {
+        entries.push(Entry {
+            path: name.clone(),
+            media_type: package::media_type(name).into(),
+            source: Source::Bytes(bytes.clone()),
+        });
+    }
     if let Some(dates) = &prepared.appeal_dates {
         let reference = prepared.loaded.intake.appeal.as_ref().and_then(|a| a.reference_number.as_deref());
         let ics =

@@ -138,6 +138,7 @@ pub struct Enclosure {
 }
 
 /// What the documents are drawn from.
+#[derive(Clone, Copy)]
 pub struct Inputs<'a> {
     /// The intake.
     pub intake: &'a Intake,
@@ -153,7 +154,21 @@ pub struct Inputs<'a> {
     pub diagnosis_descriptions: &'a BTreeMap<String, String>,
     /// The appeal's dates, for an appeal.
     pub appeal_dates: Option<&'a crate::deadlines::AppealDates>,
+    /// Pages in the combined fax PDF, once it has been typeset.
+    pub fax_pages: Option<usize>,
 }
+
+/// The documents that go in the fax, in sending order, before the enclosures.
+/// The others (next steps, superbill, claim-file request) go to other readers.
+pub const FAX_DOCUMENTS: &[&str] = &[
+    "cover-sheet.md",
+    "letter-of-medical-necessity.md",
+    "continuation-letter.md",
+    "appeal-letter.md",
+    "criteria-checklist.md",
+    "treatment-history.md",
+    "call-log.md",
+];
 
 /// The documents an intake gets, in sending order: (file, title).
 pub fn documents_for(intake: &Intake) -> Vec<(&'static str, &'static str)> {
@@ -176,6 +191,12 @@ pub fn documents_for(intake: &Intake) -> Vec<(&'static str, &'static str)> {
     }
     docs.push(("next-steps.md", "Next steps for the patient"));
     docs
+}
+
+/// Renders one document of the packet by name.
+pub fn render_document(templates: &Templates, inputs: &Inputs<'_>, name: &str) -> Result<String, RenderError> {
+    let docs = documents_for(inputs.intake);
+    templates.render(name, &context(inputs, &docs))
 }
 
 /// Renders every document of the packet.
@@ -235,6 +256,7 @@ fn context(inputs: &Inputs<'_>, docs: &[(&str, &str)]) -> tera::Context {
     let value = json!({
         "tool": { "name": "authpack", "version": env!("CARGO_PKG_VERSION") },
         "appeal_dates": inputs.appeal_dates,
+        "fax_pages": inputs.fax_pages,
         "evidence": {
             "supports": evidence(crate::evidence::Stance::Supports),
             "against": evidence(crate::evidence::Stance::Against),
@@ -249,6 +271,11 @@ fn context(inputs: &Inputs<'_>, docs: &[(&str, &str)]) -> tera::Context {
         "warnings": inputs.warnings,
         "enclosures": inputs.enclosures,
         "documents": docs.iter().map(|(n, t)| json!({"name": n, "title": t})).collect::<Vec<_>>(),
+        "fax_documents": FAX_DOCUMENTS
+            .iter()
+            .filter_map(|n| docs.iter().find(|(d, _)| d == n))
+            .map(|(n, t)| json!({"name": n, "title": t}))
+            .collect::<Vec<_>>(),
         "diagnoses": diagnoses,
         "patient_name": format!("{} {}", intake.patient.first_name, intake.patient.last_name),
         "prescriber_name": prescriber_name,

@@ -45,7 +45,8 @@ pub fn prepare(intake: &Path) -> Prepared {
 pub fn prepare_text(text: &str, base: &Path) -> Prepared {
     let templates = Templates::load(None).unwrap();
     let policies = PolicySet::bundled();
-    let settings = Settings { templates: &templates, policies: &policies, policy: None };
+    let typesetter = typesetter();
+    let settings = Settings { templates: &templates, policies: &policies, policy: None, typesetter: Some(typesetter) };
     match authpack::prepare(text, base, &settings) {
         Ok(p) => p,
         Err(e) => panic!("{e}: {e:?}"),
@@ -58,4 +59,10 @@ pub fn packet_bytes(prepared: &Prepared) -> Vec<u8> {
     let seconds = prepared.loaded.intake.request.date.unix_seconds();
     authpack::write(prepared, &mut out, seconds).unwrap();
     out.into_inner()
+}
+
+/// One typesetter for the whole test binary: fonts load once.
+pub fn typesetter() -> &'static authpack::pdf::Typesetter {
+    static ONE: std::sync::OnceLock<authpack::pdf::Typesetter> = std::sync::OnceLock::new();
+    ONE.get_or_init(|| authpack::pdf::Typesetter::new(None, None).unwrap())
 }

@@ -7,5 +7,6 @@ mod commands;
 mod harness;
 mod invalid;
 mod packet;
+mod pdf;
 mod samples;
 mod verify;

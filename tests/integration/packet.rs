@@ -32,6 +32,8 @@ proptest! {
     #[test]
     fn any_packet_reopens_verifies_and_rebuilds_identically(summary in "\\PC{0,200}", dose in 1u32..400, madrs in 0u32..=60) {
         let base = root().join("samples/esketamine-trd-initial");
+        // Characters no bundled font has are refused by design (tested in pdf.rs); keep to the rest.
+        let summary: String = summary.chars().map(|c| if crate::harness::typesetter().covers(c) { c } else { '?' }).collect();
         let prepared = prepare_text(&variant(&summary, dose, madrs), &base);
         let bytes = packet_bytes(&prepared);
         prop_assert_eq!(&bytes, &packet_bytes(&prepared));

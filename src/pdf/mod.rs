@@ -1,0 +1,289 @@
+//! Typesetting: each document, and the combined fax PDF, as PDF through
+//! embedded Typst.
+//!
+//! The Typst world is a sandbox. It serves only what authpack hands it: the
+//! generated main source, the shared layout, the bundled fonts (and any from
+//! `--font-dir`), and the enclosed records under `/attachments/`. Every other
+//! path is refused. Dates are fixed, so output is deterministic.
+
+pub mod markup;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use typst::diag::{FileError, FileResult};
+use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
+use typst::text::{Font, FontBook};
+use typst::utils::LazyHash;
+use typst::{Library, LibraryExt, World};
+use typst_layout::PagedDocument;
+
+use crate::date::Date;
+
+/// The default page layout.
+pub const DEFAULT_LAYOUT: &str = include_str!("../../packet-templates/layout.typ");
+
+/// A typesetting failure.
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    /// Typst reported errors.
+    #[error("typesetting {what} failed: {messages}")]
+    Typst {
+        /// The document.
+        what: String,
+        /// Typst's messages.
+        messages: String,
+    },
+    /// An enclosed record cannot be placed as pages.
+    #[error("enclosure {name} cannot be placed in the PDF: {why}")]
+    Enclosure {
+        /// The record's packet name.
+        name: String,
+        /// Why.
+        why: String,
+    },
+    /// A font file could not be read.
+    #[error("font {path}: {why}")]
+    Font {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+}
+
+/// Fonts and layout, loaded once and used for every document.
+pub struct Typesetter {
+    library: LazyHash<Library>,
+    book: LazyHash<FontBook>,
+    fonts: Vec<Font>,
+    layout: String,
+}
+
+/// The identifiers printed on every page.
+#[derive(Clone, Debug, Default)]
+pub struct PageInfo {
+    /// Document title (PDF metadata).
+    pub title: String,
+    /// The practice (letterhead line of the header).
+    pub practice: String,
+    /// Patient name.
+    pub patient: String,
+    /// Date of birth.
+    pub dob: String,
+    /// Member ID.
+    pub member: String,
+}
+
+/// One part of a combined PDF.
+pub enum Part<'a> {
+    /// A rendered document (Markdown).
+    Document(&'a str),
+    /// An enclosed record: its title, packet name and bytes.
+    Enclosure {
+        /// Title, printed above each page.
+        title: &'a str,
+        /// Name inside the packet (`attachments/01-x.pdf`).
+        name: &'a str,
+        /// The file's bytes.
+        bytes: &'a [u8],
+    },
+}
+
+/// What kind of record an enclosure is (PDF or image), and how many pages it takes.
+pub fn enclosure_pages(name: &str, bytes: &[u8]) -> Result<(bool, usize), PdfError> {
+    let lower = name.to_ascii_lowercase();
+    let fail = |why: &str| PdfError::Enclosure { name: name.to_string(), why: why.to_string() };
+    if lower.ends_with(".pdf") {
+        let pdf = hayro_syntax::Pdf::new(bytes.to_vec()).map_err(|e| match e {
+            hayro_syntax::LoadPdfError::Decryption(_) => fail("it is encrypted; enclose an unencrypted copy"),
+            _ => fail("it is damaged or not a PDF"),
+        })?;
+        let pages = pdf.pages().len();
+        if pages == 0 {
+            return Err(fail("it has no pages"));
+        }
+        Ok((true, pages))
+    } else if lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
+        Ok((false, 1))
+    } else {
+        Err(fail("only PDF, PNG and JPEG records can be placed as pages"))
+    }
+}
+
+/// A quoted Typst string (for arguments), escaping `\` and `"`.
+fn string(text: &str) -> String {
+    let lit = markup::literal(text);
+    lit[1..lit.len() - 1].to_string()
+}
+
+impl Typesetter {
+    /// Loads the bundled fonts, any `.ttf`/`.otf` files in `font_dir`, and the layout (default or replaced).
+    pub fn new(font_dir: Option<&Path>, layout: Option<String>) -> Result<Typesetter, PdfError> {
+        let mut fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
+        if let Some(dir) = font_dir {
+            let err = |why: String| PdfError::Font { path: dir.display().to_string(), why };
+            let mut paths: Vec<_> = std::fs::read_dir(dir)
+                .map_err(|e| err(e.to_string()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .collect();
+            paths.sort();
+            for path in paths {
+                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
+                if matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
+                    let data = std::fs::read(&path)
+                        .map_err(|e| PdfError::Font { path: path.display().to_string(), why: e.to_string() })?;
+                    let before = fonts.len();
+                    fonts.extend(Font::iter(Bytes::new(data)));
+                    if fonts.len() == before {
+                        return Err(PdfError::Font {
+                            path: path.display().to_string(),
+                            why: "not a font Typst can read".into(),
+                        });
+                    }
+                }
+            }
+        }
+        let book = FontBook::from_fonts(&fonts);
+        Ok(Typesetter {
+            library: LazyHash::new(Library::builder().build()),
+            book: LazyHash::new(book),
+            fonts,
+            layout: layout.unwrap_or_else(|| DEFAULT_LAYOUT.to_string()),
+        })
+    }
+
+    /// Whether some loaded font can show `c`.
+    pub fn covers(&self, c: char) -> bool {
+        c.is_whitespace()
+            || c.is_control()
+            || (0..self.fonts.len()).any(|i| self.book.info(i).is_some_and(|f| f.coverage.contains(c as u32)))
+    }
+
+    fn preamble(&self, info: &PageInfo) -> String {
+        format!(
+            "#import \"/layout.typ\": *\n#show: packet.with(title: {}, practice: {}, patient: {}, dob: {}, member: {})\n",
+            string(&info.title),
+            string(&info.practice),
+            string(&info.patient),
+            string(&info.dob),
+            string(&info.member),
+        )
+    }
+
+    /// Typesets parts into one PDF; returns its bytes and page count.
+    pub fn typeset(
+        &self,
+        info: &PageInfo,
+        parts: &[Part<'_>],
+        date: Date,
+        ident: &str,
+    ) -> Result<(Vec<u8>, usize), PdfError> {
+        let mut main = self.preamble(info);
+        let mut files: HashMap<FileId, Bytes> = HashMap::new();
+        for part in parts {
+            match part {
+                Part::Document(markdown) => {
+                    main.push_str("#document-part[\n");
+                    main.push_str(&markup::markdown_to_typst(markdown));
+                    main.push_str("\n]\n");
+                }
+                Part::Enclosure { title, name, bytes } => {
+                    let (is_pdf, pages) = enclosure_pages(name, bytes)?;
+                    let vpath = format!("/{}", name.trim_start_matches('/'));
+                    files.insert(file_id(&vpath), Bytes::new(bytes.to_vec()));
+                    for page in 1..=pages {
+                        let label = format!(
+                            "Enclosure: {title} ({} page {page} of {pages})",
+                            if is_pdf { "PDF" } else { "image" }
+                        );
+                        let image = if is_pdf {
+                            format!(
+                                "image({}, page: {page}, width: 100%, height: 100%, fit: \"contain\")",
+                                string(&vpath)
+                            )
+                        } else {
+                            format!("image({}, width: 100%, height: 100%, fit: \"contain\")", string(&vpath))
+                        };
+                        main.push_str(&format!("#enclosure-page([{}], {image})\n", markup::literal(&label)));
+                    }
+                }
+            }
+        }
+        let world = Sandbox {
+            typesetter: self,
+            main: Source::new(file_id("/main.typ"), main),
+            layout: Source::new(file_id("/layout.typ"), self.layout.clone()),
+            files,
+            today: Datetime::from_ymd(date.year(), date.month(), date.day()),
+        };
+        let result = typst::compile::<PagedDocument>(&world);
+        let failed = |messages: String| PdfError::Typst { what: info.title.clone(), messages };
+        let document = result
+            .output
+            .map_err(|errors| failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
+        let options = typst_pdf::PdfOptions {
+            ident: Smart::Custom(ident.to_string()),
+            creator: Smart::Custom(Some(format!("authpack {}", env!("CARGO_PKG_VERSION")))),
+            timestamp: world.today.map(typst_pdf::Timestamp::new_utc),
+            ..typst_pdf::PdfOptions::default()
+        };
+        let bytes = typst_pdf::pdf(&document, &options)
+            .map_err(|errors| failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
+        let pages = document.pages().len();
+        // Typst memoizes across compilations; evicting keeps memory flat over many documents.
+        typst::comemo::evict(0);
+        Ok((bytes, pages))
+    }
+}
+
+fn file_id(path: &str) -> FileId {
+    RootedPath::new(VirtualRoot::Project, VirtualPath::new(path).expect("authpack's own virtual paths are valid"))
+        .intern()
+}
+
+/// The world one compilation sees.
+struct Sandbox<'a> {
+    typesetter: &'a Typesetter,
+    main: Source,
+    layout: Source,
+    files: HashMap<FileId, Bytes>,
+    today: Option<Datetime>,
+}
+
+impl World for Sandbox<'_> {
+    fn library(&self) -> &LazyHash<Library> {
+        &self.typesetter.library
+    }
+
+    fn book(&self) -> &LazyHash<FontBook> {
+        &self.typesetter.book
+    }
+
+    fn main(&self) -> FileId {
+        self.main.id()
+    }
+
+    fn source(&self, id: FileId) -> FileResult<Source> {
+        if id == self.main.id() {
+            Ok(self.main.clone())
+        } else if id == self.layout.id() {
+            Ok(self.layout.clone())
+        } else {
+            Err(FileError::AccessDenied)
+        }
+    }
+
+    fn file(&self, id: FileId) -> FileResult<Bytes> {
+        self.files.get(&id).cloned().ok_or(FileError::AccessDenied)
+    }
+
+    fn font(&self, index: usize) -> Option<Font> {
+        self.typesetter.fonts.get(index).cloned()
+    }
+
+    fn today(&self, _offset: Option<Duration>) -> Option<Datetime> {
+        self.today
+    }
+}

@@ -1,0 +1,184 @@
+//! The PDFs: every page of the fax carries the patient's identifiers, the cover
+//! states the true total, every enclosure page is there, and text from the
+//! intake comes out literally. Text is extracted with poppler's pdftotext.
+
+use std::io::Read;
+use std::process::Command;
+
+use crate::harness::{packet_bytes, prepare, prepare_text, root, scenarios};
+
+/// The text of each page of a PDF.
+fn pages(pdf: &[u8]) -> Vec<String> {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext")
+        .arg("-layout")
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext is installed (.ci/run installs poppler-utils)");
+    assert!(out.status.success(), "pdftotext: {}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let mut pages: Vec<String> = text.split('\u{c}').map(str::to_string).collect();
+    if pages.last().is_some_and(|p| p.trim().is_empty()) {
+        pages.pop();
+    }
+    pages
+}
+
+fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() {
+    for (name, dir) in scenarios(&root().join("samples")) {
+        let prepared = prepare(&dir.join("intake.yaml"));
+        let intake = &prepared.loaded.intake;
+        let (_, fax) = prepared.pdfs.iter().find(|(n, _)| n == "fax-combined.pdf").expect("a combined PDF");
+        let texts = pages(fax);
+        assert_eq!(Some(texts.len()), prepared.fax_pages, "{name}: page count");
+        let patient = format!("{} {}", intake.patient.first_name, intake.patient.last_name);
+        for (i, page) in texts.iter().enumerate() {
+            let flat = squash(page);
+            assert!(flat.contains(&patient), "{name}: page {} lacks the patient's name", i + 1);
+            assert!(flat.contains(&intake.patient.date_of_birth.to_string()), "{name}: page {} lacks the DOB", i + 1);
+            assert!(flat.contains(&intake.patient.member_id), "{name}: page {} lacks the member ID", i + 1);
+            assert!(flat.contains(&format!("Page {} of {}", i + 1, texts.len())), "{name}: page {} numbering", i + 1);
+        }
+        let cover = squash(&texts[0]);
+        assert!(
+            cover.contains(&format!("{}, including this cover sheet", texts.len())),
+            "{name}: cover total\n{cover}"
+        );
+
+        // Every page of every enclosure is placed, in order.
+        for r in &prepared.records {
+            let bytes = std::fs::read(&r.path).unwrap();
+            let n = if r.entry.ends_with(".pdf") { hayro_syntax::Pdf::new(bytes).unwrap().pages().len() } else { 1 };
+            for k in 1..=n {
+                let label = squash(&format!("Enclosure: {} (", r.title));
+                let found = texts
+                    .iter()
+                    .any(|t| squash(t).contains(&label) && squash(t).contains(&format!("page {k} of {n})")));
+                assert!(found, "{name}: {} page {k} of {n} is missing", r.title);
+            }
+        }
+        insta::assert_snapshot!(
+            format!("{name}__fax_text"),
+            texts.iter().map(|t| squash(t)).collect::<Vec<_>>().join("\n--- page ---\n")
+        );
+    }
+}
+
+#[test]
+fn every_document_has_its_pdf_and_the_packet_holds_them() {
+    let dir = root().join("samples/ketamine-iv-appeal");
+    let prepared = prepare(&dir.join("intake.yaml"));
+    let bytes = packet_bytes(&prepared);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    for d in &prepared.documents {
+        let pdf_name = d.name.replace(".md", ".pdf");
+        let mut pdf = Vec::new();
+        zip.by_name(&pdf_name).unwrap_or_else(|_| panic!("{pdf_name} in the packet")).read_to_end(&mut pdf).unwrap();
+        assert!(pdf.starts_with(b"%PDF-"), "{pdf_name}");
+        let text = squash(&pages(&pdf).join(" "));
+        let first_heading =
+            d.markdown.lines().find(|l| l.starts_with("# ")).map(|l| squash(l.trim_start_matches("# ")));
+        if let Some(h) = first_heading {
+            assert!(text.contains(&h), "{pdf_name} shows its heading '{h}'");
+        }
+    }
+    zip.by_name("fax-combined.pdf").unwrap();
+}
+
+#[test]
+fn hostile_text_comes_out_of_the_pdf_literally() {
+    let hostile = [
+        r#"#read("/etc/passwd")"#,
+        r#"#import "x""#,
+        "#set page(width: 1cm)",
+        "$x$",
+        "*bold*",
+        "_it_",
+        "<label>",
+        "@ref",
+        "`raw`",
+        r"back\slash",
+        "[unbalanced",
+        "{{ x }}",
+        "{% if x %}",
+    ];
+    let text = std::fs::read_to_string(root().join("samples/esketamine-trd-initial/intake.yaml")).unwrap();
+    let start = text.find("clinical_summary:").unwrap();
+    let end = start + text[start..].find("\n\n").unwrap();
+    let mut block = String::from("clinical_summary: |\n");
+    for line in hostile.iter().chain(["= heading", "- dash", "+ plus", "# hash", "> quote", "| pipe", "1. one"].iter())
+    {
+        block.push_str(&format!("  {line}\n"));
+    }
+    let intake = format!("{}{}{}", &text[..start], block, &text[end..]);
+    let prepared = prepare_text(&intake, &root().join("samples/esketamine-trd-initial"));
+    let (_, letter) = prepared.pdfs.iter().find(|(n, _)| n == "letter-of-medical-necessity.pdf").unwrap();
+    let flat = squash(&pages(letter).join(" "));
+    for h in hostile {
+        assert!(flat.contains(h), "'{h}' is not literal in the letter PDF");
+    }
+    for h in ["= heading", "- dash", "+ plus", "# hash", "> quote", "| pipe", "1. one"] {
+        assert!(flat.contains(h), "'{h}' at a line start is not literal");
+    }
+    assert!(!flat.contains("root:x:0:0"), "no file was read");
+}
+
+#[test]
+fn a_character_no_font_has_is_an_error_naming_the_field_until_a_font_dir_supplies_it() {
+    let dir = root().join("samples/esketamine-trd-initial");
+    let text = std::fs::read_to_string(dir.join("intake.yaml")).unwrap();
+    // U+2D30 TIFINAGH LETTER YA: in DejaVu Sans, in none of the bundled fonts.
+    let intake = text.replacen("first_name: Theresa", "first_name: \"Theresa \u{2d30}\"", 1);
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("intake.yaml"), &intake).unwrap();
+    std::fs::create_dir(tmp.path().join("records")).unwrap();
+    for entry in std::fs::read_dir(dir.join("records")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tmp.path().join("records").join(entry.file_name())).unwrap();
+    }
+    let out = crate::harness::authpack(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("patient.first_name") && stderr.contains("U+2D30") && stderr.contains("--font-dir"),
+        "{stderr}"
+    );
+    assert!(!tmp.path().join("p.zip").exists());
+
+    let out = crate::harness::authpack(
+        tmp.path(),
+        &["build", "intake.yaml", "-o", "p.zip", "--font-dir", "/usr/share/fonts/truetype/dejavu"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(tmp.path().join("p.zip")).unwrap()).unwrap();
+    let mut letter = Vec::new();
+    zip.by_name("letter-of-medical-necessity.pdf").unwrap().read_to_end(&mut letter).unwrap();
+    assert!(pages(&letter).join(" ").contains('\u{2d30}'), "the character is in the PDF");
+}
+
+#[test]
+fn an_enclosure_that_cannot_be_placed_is_an_error_naming_it() {
+    let dir = root().join("samples/esketamine-trd-initial");
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("intake.yaml"), std::fs::read_to_string(dir.join("intake.yaml")).unwrap()).unwrap();
+    std::fs::create_dir(tmp.path().join("records")).unwrap();
+    for entry in std::fs::read_dir(dir.join("records")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), tmp.path().join("records").join(entry.file_name())).unwrap();
+    }
+    std::fs::write(tmp.path().join("records/rating-scales-2026-11-06.pdf"), b"%PDF-1.4\nthis is not really a pdf\n")
+        .unwrap();
+    let out = crate::harness::authpack(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("attachments[1].file") && stderr.contains("damaged"), "{stderr}");
+    assert!(!tmp.path().join("p.zip").exists());
+}
