@@ -223,6 +223,17 @@ pub fn uncovered_characters(loaded: &Loaded, typesetter: &pdf::Typesetter) -> Ve
         .collect()
 }
 
+/// The identifiers printed on every page of a document about this intake.
+pub fn page_info(intake: &intake::Intake, title: &str) -> pdf::PageInfo {
+    pdf::PageInfo {
+        title: title.to_string(),
+        practice: intake.prescriber.practice.as_ref().and_then(|p| p.name.clone()).unwrap_or_default(),
+        patient: format!("{} {}", intake.patient.first_name, intake.patient.last_name),
+        dob: intake.patient.date_of_birth.to_string(),
+        member: intake.patient.member_id.clone(),
+    }
+}
+
 /// Records that cannot be placed as pages of the fax (damaged, encrypted, or not PDF or image).
 fn unplaceable_records(records: &[Record], positions: &intake::Positions) -> Vec<Diagnostic> {
     records
@@ -256,14 +267,7 @@ fn typeset(
     records: &[Record],
 ) -> Result<(Vec<NamedPdf>, usize), BuildError> {
     let intake = inputs.intake;
-    let practice = intake.prescriber.practice.as_ref();
-    let info = |title: &str| pdf::PageInfo {
-        title: title.to_string(),
-        practice: practice.and_then(|p| p.name.clone()).unwrap_or_default(),
-        patient: format!("{} {}", intake.patient.first_name, intake.patient.last_name),
-        dob: intake.patient.date_of_birth.to_string(),
-        member: intake.patient.member_id.clone(),
-    };
+    let info = |title: &str| page_info(intake, title);
     let record_bytes: Vec<Vec<u8>> = records
         .iter()
         .map(|r| {

@@ -172,16 +172,15 @@ impl Typesetter {
         )
     }
 
-    /// Typesets parts into one PDF; returns its bytes and page count.
-    pub fn typeset(
-        &self,
-        info: &PageInfo,
-        parts: &[Part<'_>],
-        date: Date,
-        ident: &str,
-    ) -> Result<(Vec<u8>, usize), PdfError> {
+    /// The layout source in use.
+    pub fn layout(&self) -> &str {
+        &self.layout
+    }
+
+    /// The Typst source for parts, with the files it reads (`/attachments/...`).
+    pub fn source(&self, info: &PageInfo, parts: &[Part<'_>]) -> Result<(String, HashMap<String, Vec<u8>>), PdfError> {
         let mut main = self.preamble(info);
-        let mut files: HashMap<FileId, Bytes> = HashMap::new();
+        let mut files = HashMap::new();
         for part in parts {
             match part {
                 Part::Document(markdown) => {
@@ -192,7 +191,7 @@ impl Typesetter {
                 Part::Enclosure { title, name, bytes } => {
                     let (is_pdf, pages) = enclosure_pages(name, bytes)?;
                     let vpath = format!("/{}", name.trim_start_matches('/'));
-                    files.insert(file_id(&vpath), Bytes::new(bytes.to_vec()));
+                    files.insert(vpath.clone(), bytes.to_vec());
                     for page in 1..=pages {
                         let label = format!(
                             "Enclosure: {title} ({} page {page} of {pages})",
@@ -211,6 +210,19 @@ impl Typesetter {
                 }
             }
         }
+        Ok((main, files))
+    }
+
+    /// Typesets parts into one PDF; returns its bytes and page count.
+    pub fn typeset(
+        &self,
+        info: &PageInfo,
+        parts: &[Part<'_>],
+        date: Date,
+        ident: &str,
+    ) -> Result<(Vec<u8>, usize), PdfError> {
+        let (main, files) = self.source(info, parts)?;
+        let files = files.into_iter().map(|(path, bytes)| (file_id(&path), Bytes::new(bytes))).collect();
         let world = Sandbox {
             typesetter: self,
             main: Source::new(file_id("/main.typ"), main),

@@ -1,0 +1,30 @@
+//! Writes the Typst source of a sample's letter (main.typ and layout.typ) into a
+//! folder, so `typst compile` can typeset the same letter for a timing comparison
+//! (see scripts/bench.sh). Usage: cargo run --release --example letter_source -- INTAKE OUT_DIR
+
+use std::path::PathBuf;
+
+use authpack::policy::PolicySet;
+use authpack::render::Templates;
+use authpack::{Settings, pdf};
+
+fn main() {
+    let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
+    let [intake, out] = args.as_slice() else {
+        eprintln!("usage: letter_source INTAKE OUT_DIR");
+        std::process::exit(2);
+    };
+    let text = std::fs::read_to_string(intake).expect("the intake reads");
+    let templates = Templates::load(None).expect("templates load");
+    let policies = PolicySet::bundled();
+    let typesetter = pdf::Typesetter::new(None, None).expect("fonts load");
+    let settings = Settings { templates: &templates, policies: &policies, policy: None, typesetter: None };
+    let prepared =
+        authpack::prepare(&text, intake.parent().expect("a folder"), &settings).expect("the intake is valid");
+    let letter = prepared.documents.iter().find(|d| d.name.contains("letter")).expect("a letter");
+    let info = authpack::page_info(&prepared.loaded.intake, &letter.title);
+    let (main, _) = typesetter.source(&info, &[pdf::Part::Document(&letter.markdown)]).expect("source");
+    std::fs::create_dir_all(out).expect("out folder");
+    std::fs::write(out.join("main.typ"), main).expect("write main.typ");
+    std::fs::write(out.join("layout.typ"), typesetter.layout()).expect("write layout.typ");
+}
