@@ -14,6 +14,20 @@ fn date(s: &str) -> Date {
     Date::parse(s).unwrap()
 }
 
+/// PHQ-9 results, (score, date) oldest first.
+fn phq9(results: &[(u32, &str)]) -> Vec<Assessment> {
+    results
+        .iter()
+        .map(|&(score, day)| Assessment {
+            instrument: Instrument::Phq9,
+            score: Some(score),
+            risk: None,
+            date: date(day),
+            rater: None,
+        })
+        .collect()
+}
+
 fn rule(yaml: &str) -> Rule {
     serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"))
 }
@@ -277,16 +291,7 @@ fn augmentation_psychotherapy_suicide_risk_and_response() {
     let response = rule("{kind: response, instruments: [phq-9], min_drop_percent: 50}");
     let scored = |later: u32| {
         let mut i = base();
-        i.assessments = [(20, "2026-01-05"), (later, "2026-11-10")]
-            .into_iter()
-            .map(|(s, d)| Assessment {
-                instrument: Instrument::Phq9,
-                score: Some(s),
-                risk: None,
-                date: date(d),
-                rater: None,
-            })
-            .collect();
+        i.assessments = phq9(&[(20, "2026-01-05"), (later, "2026-11-10")]);
         i
     };
     assert_eq!(judge(&response, &scored(10)), Status::Met, "exactly 50 %");
@@ -472,16 +477,7 @@ fn variants() -> Vec<(&'static str, Intake)> {
             })
         }),
         edit("responded", &|i| {
-            i.assessments = [(24, "2026-08-01"), (8, "2026-11-10")]
-                .into_iter()
-                .map(|(s, d)| Assessment {
-                    instrument: Instrument::Phq9,
-                    score: Some(s),
-                    risk: None,
-                    date: date(d),
-                    rater: None,
-                })
-                .collect();
+            i.assessments = phq9(&[(24, "2026-08-01"), (8, "2026-11-10")]);
             let r = i.request.regimen.as_mut().unwrap();
             (r.phase, r.frequency) = (Some(Phase::Maintenance), Some(Frequency::Weekly));
         }),
