@@ -18,12 +18,14 @@ fn main() {
     let templates = Templates::load(None).expect("templates load");
     let policies = PolicySet::bundled();
     let typesetter = pdf::Typesetter::new(None, None).expect("fonts load");
-    let settings = Settings { templates: &templates, policies: &policies, policy: None, typesetter: None };
+    let settings = Settings::new(&templates, &policies, None);
     let prepared =
         authpack::prepare(&text, intake.parent().expect("a folder"), &settings).expect("the intake is valid");
     let letter = prepared.documents.iter().find(|d| d.name.contains("letter")).expect("a letter");
     let info = authpack::page_info(&prepared.loaded.intake, &letter.title);
-    let (main, _) = typesetter.source(&info, &[pdf::Part::Document(&letter.markdown)]).expect("source");
+    let (main, _) = typesetter
+        .source(&info, &[pdf::Placed { part: pdf::Part::Document(&letter.markdown), fax: false }])
+        .expect("source");
     std::fs::create_dir_all(out).expect("out folder");
     std::fs::write(out.join("main.typ"), main).expect("write main.typ");
     std::fs::write(out.join("layout.typ"), typesetter.layout()).expect("write layout.typ");

@@ -142,6 +142,18 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
         {
             f.error("request.regimen.dose_mg_per_kg", format!("{d} mg/kg is outside 0 to 2"));
         }
+        match reg.dose_mg {
+            // Spravato is a 28 mg device; sessions use one to three (label: 56 or 84 mg, 28 mg in some older adults).
+            Some(d) if r.therapy == Therapy::EsketamineNasal && ![28.0, 56.0, 84.0].contains(&d) => f.error(
+                "request.regimen.dose_mg",
+                format!("{d} mg is not a dose of esketamine nasal spray; a session is 28, 56 or 84 mg (28 mg devices)"),
+            ),
+            Some(d) if ketamine && !(d > 0.0 && d <= 500.0) => f.error(
+                "request.regimen.dose_mg",
+                format!("{d} mg is outside the possible range for one ketamine session (above 0, at most 500 mg)"),
+            ),
+            _ => {}
+        }
     }
     services_fit(f, intake);
     if r.services.is_empty() && r.kind != RequestKind::Appeal {

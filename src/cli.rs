@@ -3,15 +3,15 @@
 //! that fails to verify; 2 usage, I/O, template or internal error.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use serde_json::json;
 
-use crate::diag::{self, Diagnostic};
+use crate::diag::{self, Diagnostic, style};
 use crate::policy::{self, PolicyProfile, PolicySet, Status};
 use crate::render::{self, Templates};
 use crate::{BuildError, Settings};
@@ -30,14 +30,20 @@ pub struct Cli {
 pub enum Command {
     /// Build a packet (zip) from each intake.
     Build {
-        /// Intake files (YAML).
-        #[arg(required = true, value_name = "INTAKE")]
+        /// Intake files (YAML), or folders: each folder's *.yaml files and */intake.yaml.
+        #[arg(required = true, value_name = "INTAKE|DIR")]
         intakes: Vec<PathBuf>,
         /// Where to write: a .zip file for one intake, a folder for several
         /// [default: beside each intake, named after it].
         #[arg(short, long, value_name = "OUT")]
         output: Option<PathBuf>,
-        /// A folder whose documents/*.md replace the default templates by name.
+        /// What the packet holds besides the records: Markdown, PDFs, or both.
+        #[arg(long, value_enum, default_value_t = Format::All)]
+        format: Format,
+        /// Build this many packets at once [default: one per core].
+        #[arg(short, long, value_name = "N")]
+        jobs: Option<usize>,
+        /// A folder whose documents/*.md (and layout.typ) replace the defaults by name.
         #[arg(long, value_name = "DIR")]
         templates: Option<PathBuf>,
         /// A bundled policy id or a policy file, instead of the intake's.
@@ -49,6 +55,17 @@ pub enum Command {
         /// A folder of extra fonts (.ttf, .otf) for characters the bundled fonts lack.
         #[arg(long, value_name = "DIR")]
         font_dir: Option<PathBuf>,
+        /// Take the people out: names, identifiers, addresses and free text become
+        /// placeholders, dates shift by one offset, records are withheld.
+        #[arg(long)]
+        redact: bool,
+        /// Encrypt the packet (AES-256 zip). The password comes from the
+        /// AUTHPACK_PASSWORD environment variable, or is asked for on the terminal.
+        #[arg(long)]
+        encrypt: bool,
+        /// Print one JSON summary on stdout instead of the report on stderr.
+        #[arg(long)]
+        json: bool,
     },
     /// Validate an intake, evaluate its policy and print the criteria table.
     Check {
@@ -76,8 +93,12 @@ pub enum Command {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Ask for the therapy, the kind and the essential facts on the terminal.
+        #[arg(short, long)]
+        interactive: bool,
     },
-    /// Re-hash every entry of a packet against its manifest.
+    /// Re-hash every entry of a packet against its manifest. An encrypted
+    /// packet's password comes from AUTHPACK_PASSWORD or the terminal.
     Verify {
         /// The packet (zip).
         #[arg(value_name = "PACKET")]
@@ -91,6 +112,23 @@ pub enum Command {
         /// list or show.
         #[command(subcommand)]
         action: Option<PoliciesAction>,
+        /// Print JSON on stdout instead.
+        #[arg(long, global = true)]
+        json: bool,
+    },
+    /// Print the JSON Schema of the intake (for editors: see the README).
+    Schema,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into DIR.
+    Man {
+        /// Write authpack.1 and authpack-COMMAND.1 files here instead of printing.
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
     },
     /// Work with the document templates.
     Templates {
@@ -98,6 +136,17 @@ pub enum Command {
         #[command(subcommand)]
         action: TemplatesAction,
     },
+}
+
+/// What a packet holds besides the records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The Markdown documents only (fastest).
+    Md,
+    /// The PDFs only: each document and the combined fax.
+    Pdf,
+    /// Markdown and PDFs.
+    All,
 }
 
 /// `policies` subcommands.
@@ -151,6 +200,19 @@ pub struct Io<'a> {
     pub out: &'a mut dyn Write,
     /// Standard error.
     pub err: &'a mut dyn Write,
+    /// Whether to colour what goes to standard error.
+    pub color: bool,
+    /// Whether standard error is a terminal (for the progress bar).
+    pub err_is_terminal: bool,
+}
+
+impl<'a> Io<'a> {
+    /// The process's own streams: colour on a terminal unless NO_COLOR is set.
+    pub fn terminal(out: &'a mut dyn Write, err: &'a mut dyn Write) -> Io<'a> {
+        let err_is_terminal = io::stderr().is_terminal();
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Io { out, err, color: err_is_terminal && !no_color, err_is_terminal }
+    }
 }
 
 /// Runs a parsed command line, returning the exit code.
@@ -158,47 +220,97 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> ExitCode {
     // One clock read for the whole run: SOURCE_DATE_EPOCH, when set, fixes every timestamp.
     let epoch = std::env::var("SOURCE_DATE_EPOCH").ok().and_then(|v| v.trim().parse::<i64>().ok());
     let result = match cli.command {
-        Command::Build { intakes, output, templates, policy, force, font_dir } => {
+        Command::Build { intakes, output, format, jobs, templates, policy, force, font_dir, redact, encrypt, json } => {
             let options = BuildOptions {
                 templates: templates.as_deref(),
                 policy: policy.as_deref(),
                 font_dir: font_dir.as_deref(),
                 force,
                 epoch,
+                format,
+                jobs,
+                redact,
+                encrypt,
+                json,
             };
             build(&intakes, output.as_deref(), &options, io)
         }
         Command::Check { intake, json, policy } => check(&intake, json, policy.as_deref(), io),
-        Command::Init { therapy, kind, output, force } => init(&therapy, &kind, output.as_deref(), force, io),
+        Command::Init { therapy, kind, output, force, interactive } => {
+            if interactive {
+                init_interactive(output.as_deref(), force, io)
+            } else {
+                init(&therapy, &kind, output.as_deref(), force, io)
+            }
+        }
         Command::Verify { packet, json } => verify(&packet, json, io),
-        Command::Policies { action } => policies(action.unwrap_or(PoliciesAction::List), io),
+        Command::Policies { action, json } => policies(action.unwrap_or(PoliciesAction::List), json, io),
         Command::Templates { action: TemplatesAction::Eject { dir, force } } => eject(&dir, force, io),
+        Command::Schema => {
+            let _ = writeln!(io.out, "{}", crate::intake::schema_json());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "authpack", io.out);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man { output } => man(output.as_deref(), io),
     };
     match result {
         Ok(code) => code,
         Err(e) => {
-            let _ = writeln!(io.err, "error: {e}");
+            let _ = writeln!(io.err, "{}: {e}", style::error_label(io.color));
             ExitCode::from(2)
         }
     }
 }
 
-/// Reads an intake as text, with errors that name the file.
-fn read_intake(path: &Path) -> Result<String, CliError> {
-    let meta = fs::metadata(path).map_err(|e| file_error(path, e))?;
+/// Reads an intake as text. A file that cannot be an intake (missing, a folder,
+/// too large, not UTF-8 text) is an invalid intake: a diagnostic, exit 1.
+fn read_intake(path: &Path) -> Result<String, Diagnostic> {
+    let refuse = |message: String| Diagnostic::error("", message);
+    let meta = fs::metadata(path).map_err(|e| refuse(format!("cannot be read: {}", io_reason(&e))))?;
     if meta.is_dir() {
-        return Err(file_error(path, "is a folder; give the intake file inside it"));
+        return Err(refuse("is a folder; give the intake file inside it".into())
+            .hint("an intake is one YAML file; `authpack init -o intake.yaml` writes a starter"));
     }
-    if meta.len() > crate::intake::yaml::MAX_INPUT_BYTES as u64 {
-        return Err(file_error(
-            path,
-            format!("is {} bytes; an intake is at most {}", meta.len(), crate::intake::yaml::MAX_INPUT_BYTES),
-        ));
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file".into()));
     }
-    let bytes = fs::read(path).map_err(|e| file_error(path, e))?;
-    String::from_utf8(bytes).map_err(|e| {
-        file_error(path, format!("is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-    })
+    let limit = crate::intake::yaml::MAX_INPUT_BYTES;
+    if meta.len() > limit as u64 {
+        return Err(refuse(format!("is {} bytes; an intake is at most {limit} bytes", meta.len()))
+            .hint("enclose long records as attachments instead of pasting them into the intake"));
+    }
+    let bytes = fs::read(path).map_err(|e| refuse(format!("cannot be read: {}", io_reason(&e))))?;
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(text),
+        Err(e) => {
+            let bytes = e.as_bytes();
+            let at = e.utf8_error().valid_up_to();
+            let line = bytes[..at].iter().filter(|&&b| b == b'\n').count() + 1;
+            let column = at - bytes[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1) + 1;
+            let utf16 = bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]);
+            Err(Diagnostic::error(
+                "",
+                format!("the file is not UTF-8 text: byte 0x{:02X} cannot start a character", bytes[at]),
+            )
+            .at(Some(diag::Pos { line: line as u32, column: column as u32 }))
+            .hint(if utf16 {
+                "it is UTF-16; save it as UTF-8"
+            } else {
+                "save the file as UTF-8 (most editors: Save with encoding, UTF-8)"
+            }))
+        }
+    }
+}
+
+fn io_reason(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::NotFound => "no such file".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
 }
 
 fn resolve_policy(arg: Option<&str>, set: &PolicySet) -> Result<Option<PolicyProfile>, CliError> {
@@ -218,9 +330,9 @@ fn resolve_policy(arg: Option<&str>, set: &PolicySet) -> Result<Option<PolicyPro
     policy::parse_profile(&path.display().to_string(), &text).map(Some).map_err(|e| CliError::Other(e.to_string()))
 }
 
-fn print_diagnostics(io: &mut Io<'_>, file: &str, diagnostics: &[Diagnostic]) {
+fn print_diagnostics(io: &mut Io<'_>, file: &str, diagnostics: &[Diagnostic], source: Option<&str>) {
     for d in diagnostics {
-        let _ = writeln!(io.err, "{}", d.display(file));
+        let _ = writeln!(io.err, "{}", d.render(file, source, io.color));
     }
 }
 
@@ -240,6 +352,11 @@ struct BuildOptions<'a> {
     font_dir: Option<&'a Path>,
     force: bool,
     epoch: Option<i64>,
+    format: Format,
+    jobs: Option<usize>,
+    redact: bool,
+    encrypt: bool,
+    json: bool,
 }
 
 /// The PDF layout: `DIR/layout.typ` when the template folder has one, else the default.
@@ -251,65 +368,311 @@ fn typesetter(templates: Option<&Path>, font_dir: Option<&Path>) -> Result<crate
     crate::pdf::Typesetter::new(font_dir, layout).map_err(|e| CliError::Other(e.to_string()))
 }
 
+/// The intakes named: files as given; for a folder, its `*.yaml`/`*.yml` files
+/// and each subfolder's `intake.yaml`, sorted. A folder with none is an error.
+fn expand_intakes(inputs: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, Diagnostic)>> {
+    let mut found = Vec::new();
+    for input in inputs {
+        if !input.is_dir() {
+            found.push(Ok(input.clone()));
+            continue;
+        }
+        let mut inside: Vec<PathBuf> = fs::read_dir(input)
+            .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        inside.sort();
+        let intakes: Vec<PathBuf> = inside
+            .into_iter()
+            .filter_map(|p| {
+                let yaml = p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+                if p.is_file() && yaml {
+                    Some(p)
+                } else if p.is_dir() && p.join("intake.yaml").is_file() {
+                    Some(p.join("intake.yaml"))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        if intakes.is_empty() {
+            let d = Diagnostic::error("", "is a folder with no intakes in it (*.yaml, or */intake.yaml)")
+                .hint("give an intake file, or a folder of them");
+            found.push(Err((input.clone(), d)));
+        }
+        found.extend(intakes.into_iter().map(Ok));
+    }
+    found
+}
+
+/// What became of one intake of a build.
+enum Outcome {
+    /// Built: the packet, its manifest and the prepared intake's report.
+    Built { warnings: Vec<Diagnostic>, summary: serde_json::Value, line: String },
+    /// Refused: the intake is invalid (exit 1).
+    Refused { diagnostics: Vec<Diagnostic>, source: Option<String> },
+    /// Could not be built for another reason: a file in the way, I/O, a template (exit 2).
+    Failed { message: String },
+}
+
 fn build(
-    intakes: &[PathBuf],
+    inputs: &[PathBuf],
     output: Option<&Path>,
     options: &BuildOptions<'_>,
     io: &mut Io<'_>,
 ) -> Result<ExitCode, CliError> {
-    let (force, epoch) = (options.force, options.epoch);
     let templates = Templates::load(options.templates).map_err(|e| CliError::Other(e.to_string()))?;
-    let typesetter = typesetter(options.templates, options.font_dir)?;
+    let typesetter = match options.format {
+        Format::Md => None,
+        Format::Pdf | Format::All => Some(typesetter(options.templates, options.font_dir)?),
+    };
     let policies = PolicySet::bundled();
     let chosen = resolve_policy(options.policy, &policies)?;
-    let settings =
-        Settings { templates: &templates, policies: &policies, policy: chosen.as_ref(), typesetter: Some(&typesetter) };
-    let mut refused = 0;
-    for intake_path in intakes {
-        let target = match (output, intakes.len()) {
-            (Some(out), 1) if !out.is_dir() => out.to_path_buf(),
-            (Some(dir), _) => {
-                fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
-                dir.join(packet_name(intake_path))
-            }
-            (None, _) => intake_path.with_file_name(packet_name(intake_path)),
-        };
-        let shown = intake_path.display().to_string();
-        if target.exists() && !force {
-            return Err(file_error(&target, "exists; use --force to replace it"));
-        }
-        let text = read_intake(intake_path)?;
-        let base = intake_path.parent().unwrap_or(Path::new("."));
-        match crate::prepare(&text, base, &settings) {
-            Ok(prepared) => {
-                print_diagnostics(io, &shown, &prepared.warnings);
-                let seconds = epoch.unwrap_or_else(|| prepared.loaded.intake.request.date.unix_seconds());
-                let manifest = write_atomically(&target, force, |file| {
-                    crate::write(&prepared, file, seconds).map_err(|e| CliError::Other(e.to_string()))
-                })?;
-                let e = &prepared.evaluation;
-                let met = e.criteria.iter().filter(|c| c.status == Status::Met).count();
-                let _ = writeln!(
-                    io.err,
-                    "built {} ({} files; policy {}: {} of {} criteria met, overall {})",
-                    target.display(),
-                    manifest.files.len() + 1,
-                    e.id,
-                    met,
-                    e.criteria.len(),
-                    e.overall.label()
-                );
-            }
-            Err(BuildError::Invalid(diagnostics)) => {
-                print_diagnostics(io, &shown, &diagnostics);
-                let _ = writeln!(io.err, "{shown}: {}; no packet was written", diag::summary(&diagnostics));
-                refused += 1;
-            }
-            Err(BuildError::Render(e)) => return Err(CliError::Other(e.to_string())),
-            Err(BuildError::Pdf(e)) => return Err(CliError::Other(e.to_string())),
+    let password = if options.encrypt { Some(password(true)?) } else { None };
+    let settings = Settings {
+        templates: &templates,
+        policies: &policies,
+        policy: chosen.as_ref(),
+        typesetter: typesetter.as_ref(),
+        markdown: options.format != Format::Pdf,
+        redact: options.redact,
+    };
+    let intakes = expand_intakes(inputs);
+    let many = intakes.len() > 1;
+    if let Some(out) = output.filter(|o| many && o.extension().is_some_and(|e| e == "zip")) {
+        return Err(file_error(out, "names one .zip, but there are several intakes; give a folder"));
+    }
+    let targets: Vec<Option<PathBuf>> = intakes
+        .iter()
+        .map(|i| {
+            let path = i.as_ref().ok()?;
+            Some(match output {
+                Some(out) if !many && !out.is_dir() => out.to_path_buf(),
+                Some(dir) => dir.join(packet_name(path)),
+                None => path.with_file_name(packet_name(path)),
+            })
+        })
+        .collect();
+    // Two intakes must not race for one packet.
+    for (i, t) in targets.iter().enumerate() {
+        if let Some(t) = t
+            && targets[..i].iter().flatten().any(|earlier| earlier == t)
+        {
+            return Err(file_error(t, "would be written by two intakes; give each intake its own name or folder"));
         }
     }
-    Ok(if refused > 0 { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    if let Some(dir) = output.filter(|_| many) {
+        fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+    }
+    let one = |index: usize| -> Outcome {
+        let path = match &intakes[index] {
+            Ok(p) => p,
+            Err((_, d)) => return Outcome::Refused { diagnostics: vec![d.clone()], source: None },
+        };
+        let target = targets[index].clone().expect("a target for each readable intake");
+        build_one(path, &target, &settings, options, password.as_deref())
+    };
+    let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
+    let progress = (many && !options.json && io.err_is_terminal).then(|| {
+        let bar = indicatif::ProgressBar::new(intakes.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} intakes  {elapsed} (about {eta} left)")
+                .expect("a valid template"),
+        );
+        bar
+    });
+    let outcomes: Vec<Outcome> = if jobs == 1 || !many {
+        (0..intakes.len())
+            .map(|i| {
+                let o = one(i);
+                if let Some(p) = &progress {
+                    p.inc(1);
+                }
+                o
+            })
+            .collect()
+    } else {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build()
+            .map_err(|e| CliError::Other(format!("cannot start {jobs} workers: {e}")))?;
+        use rayon::prelude::*;
+        pool.install(|| {
+            (0..intakes.len())
+                .into_par_iter()
+                .map(|i| {
+                    let o = one(i);
+                    if let Some(p) = &progress {
+                        p.inc(1);
+                    }
+                    o
+                })
+                .collect()
+        })
+    };
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    report_build(&intakes, &outcomes, many, options.json, io)
+}
+
+/// Reads, prepares and writes one intake's packet.
+fn build_one(
+    path: &Path,
+    target: &Path,
+    settings: &Settings<'_>,
+    options: &BuildOptions<'_>,
+    password: Option<&str>,
+) -> Outcome {
+    let failed = |message: String| Outcome::Failed { message };
+    if target.exists() && !options.force {
+        return failed(format!("{}: exists; use --force to replace it", target.display()));
+    }
+    let text = match read_intake(path) {
+        Ok(t) => t,
+        Err(d) => return Outcome::Refused { diagnostics: vec![d], source: None },
+    };
+    let base = path.parent().unwrap_or(Path::new("."));
+    match crate::prepare(&text, base, settings) {
+        Ok(prepared) => {
+            let seconds = options.epoch.unwrap_or_else(|| prepared.loaded.intake.request.date.unix_seconds());
+            let written = write_atomically(target, options.force, |file| {
+                crate::write_encrypted(&prepared, file, seconds, password).map_err(|e| CliError::Other(e.to_string()))
+            });
+            match written {
+                Ok(manifest) => {
+                    let e = &prepared.evaluation;
+                    let met = e.criteria.iter().filter(|c| c.status == Status::Met).count();
+                    let line = format!(
+                        "built {} ({} files; policy {}: {} of {} criteria met, overall {}{}{})",
+                        target.display(),
+                        manifest.files.len() + 1,
+                        e.id,
+                        met,
+                        e.criteria.len(),
+                        e.overall.label(),
+                        if prepared.redacted { "; redacted" } else { "" },
+                        if password.is_some() { "; encrypted" } else { "" },
+                    );
+                    let summary = json!({
+                        "packet": target.display().to_string(),
+                        "files": manifest.files.len() + 1,
+                        "policy": e.id,
+                        "overall": e.overall,
+                        "criteria_met": met,
+                        "criteria": e.criteria.len(),
+                        "fax_pages": prepared.fax_pages,
+                        "redacted": prepared.redacted,
+                        "encrypted": password.is_some(),
+                    });
+                    Outcome::Built { warnings: prepared.warnings, summary, line }
+                }
+                Err(e) => failed(e.to_string()),
+            }
+        }
+        Err(BuildError::Invalid(diagnostics)) => Outcome::Refused { diagnostics, source: Some(text) },
+        Err(e) => failed(format!("{}: {e}", path.display())),
+    }
+}
+
+/// Prints what became of each intake, in the order given, and the exit code:
+/// 0 all built; 1 some intake refused as invalid; 2 some other failure.
+fn report_build(
+    intakes: &[Result<PathBuf, (PathBuf, Diagnostic)>],
+    outcomes: &[Outcome],
+    many: bool,
+    json: bool,
+    io: &mut Io<'_>,
+) -> Result<ExitCode, CliError> {
+    let shown = |i: usize| match &intakes[i] {
+        Ok(p) | Err((p, _)) => p.display().to_string(),
+    };
+    let (mut built, mut refused, mut failed) = (0, 0, 0);
+    let mut items = Vec::new();
+    for (i, outcome) in outcomes.iter().enumerate() {
+        let name = shown(i);
+        match outcome {
+            Outcome::Built { warnings, summary, line } => {
+                built += 1;
+                if json {
+                    let mut s = summary.clone();
+                    s["intake"] = json!(name);
+                    s["status"] = json!("built");
+                    s["diagnostics"] = json!(warnings);
+                    items.push(s);
+                } else {
+                    print_diagnostics(io, &name, warnings, None);
+                    let _ = writeln!(io.err, "{line}");
+                }
+            }
+            Outcome::Refused { diagnostics, source } => {
+                refused += 1;
+                if json {
+                    items.push(json!({"intake": name, "status": "refused", "diagnostics": diagnostics}));
+                } else {
+                    print_diagnostics(io, &name, diagnostics, source.as_deref());
+                    let _ = writeln!(io.err, "{name}: {}; no packet was written", diag::summary(diagnostics));
+                }
+            }
+            Outcome::Failed { message } => {
+                failed += 1;
+                if json {
+                    items.push(json!({"intake": name, "status": "failed", "message": message}));
+                } else {
+                    let _ = writeln!(io.err, "{}: {message}; no packet was written", style::error_label(io.color));
+                }
+            }
+        }
+    }
+    if json {
+        let doc = json!({"built": built, "refused": refused, "failed": failed, "intakes": items});
+        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&doc).expect("serializes"));
+    } else if many {
+        let _ = writeln!(io.err, "\n{built} built, {refused} refused, {failed} failed, of {} intakes", outcomes.len());
+        for (i, outcome) in outcomes.iter().enumerate() {
+            match outcome {
+                Outcome::Refused { diagnostics, .. } => {
+                    let first = diagnostics.iter().find(|d| d.is_error()).map(|d| {
+                        if d.path.is_empty() { d.message.clone() } else { format!("{}: {}", d.path, d.message) }
+                    });
+                    let _ = writeln!(io.err, "  refused {}: {}", shown(i), first.unwrap_or_default());
+                }
+                Outcome::Failed { message } => {
+                    let _ = writeln!(io.err, "  failed  {}: {message}", shown(i));
+                }
+                Outcome::Built { .. } => {}
+            }
+        }
+    }
+    Ok(match (refused, failed) {
+        (_, f) if f > 0 => ExitCode::from(2),
+        (r, _) if r > 0 => ExitCode::from(1),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+/// The packet password: AUTHPACK_PASSWORD, else asked on the terminal (twice
+/// when `confirm`). Never from an argument, where other users could see it.
+fn password(confirm: bool) -> Result<String, CliError> {
+    if let Ok(p) = std::env::var("AUTHPACK_PASSWORD") {
+        if p.chars().count() < 8 {
+            return Err(CliError::Other("AUTHPACK_PASSWORD must be at least 8 characters".into()));
+        }
+        return Ok(p);
+    }
+    if !io::stdin().is_terminal() {
+        return Err(CliError::Other(
+            "a password is needed: set AUTHPACK_PASSWORD, or run on a terminal to be asked".into(),
+        ));
+    }
+    let ask = |prompt: &str| rpassword::prompt_password(prompt).map_err(|e| CliError::Other(e.to_string()));
+    let first = ask("packet password: ")?;
+    if first.chars().count() < 8 {
+        return Err(CliError::Other("the password must be at least 8 characters".into()));
+    }
+    if confirm && ask("again: ")? != first {
+        return Err(CliError::Other("the passwords differ".into()));
+    }
+    Ok(first)
 }
 
 /// Writes through a temporary file beside `target` (mode 0600), renamed into place only when complete.
@@ -349,14 +712,26 @@ fn write_atomically<T>(
 }
 
 fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
-    let text = read_intake(path)?;
+    let shown = path.display().to_string();
+    let text = match read_intake(path) {
+        Ok(text) => text,
+        Err(d) => {
+            if json {
+                let doc = json!({"valid": false, "diagnostics": [d], "policy": null});
+                let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&doc).expect("serializes"));
+            } else {
+                print_diagnostics(io, &shown, std::slice::from_ref(&d), None);
+                let _ = writeln!(io.err, "{shown}: 1 error, 0 warnings; the intake is invalid");
+            }
+            return Ok(ExitCode::from(1));
+        }
+    };
     let templates = Templates::load(None).map_err(|e| CliError::Other(e.to_string()))?;
     let policies = PolicySet::bundled();
     let chosen = resolve_policy(policy_arg, &policies)?;
     let typesetter = typesetter(None, None)?;
-    let settings = Settings { templates: &templates, policies: &policies, policy: chosen.as_ref(), typesetter: None };
+    let settings = Settings { policy: chosen.as_ref(), ..Settings::new(&templates, &policies, None) };
     let base = path.parent().unwrap_or(Path::new("."));
-    let shown = path.display().to_string();
     let (diagnostics, evaluation) = match crate::prepare(&text, base, &settings) {
         Ok(p) => {
             // `check` typesets nothing, but still finds characters the PDFs could not show.
@@ -389,7 +764,7 @@ fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> 
         });
         let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&doc).expect("serializes"));
     } else {
-        print_diagnostics(io, &shown, &diagnostics);
+        print_diagnostics(io, &shown, &diagnostics, Some(&text));
         if let Some(e) = &evaluation {
             let _ = writeln!(io.out, "policy {}: {} (as of {})", e.id, e.title, e.source.as_of);
             if e.stale {
@@ -453,7 +828,10 @@ pub fn starter(therapy: &str, kind: &str) -> String {
 }
 
 fn init(therapy: &str, kind: &str, output: Option<&Path>, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
-    let text = starter(therapy, kind);
+    init_write(&starter(therapy, kind), output, force, io)
+}
+
+fn init_write(text: &str, output: Option<&Path>, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
     match output {
         None => {
             let _ = io.out.write_all(text.as_bytes());
@@ -463,6 +841,12 @@ fn init(therapy: &str, kind: &str, output: Option<&Path>, force: bool, io: &mut 
                 return Err(file_error(path, "exists; use --force to replace it"));
             }
             write_atomically(path, force, |f| f.write_all(text.as_bytes()).map_err(|e| file_error(path, e)))?;
+            // The schema the starter's first line names, for editors; an existing one is kept.
+            let schema = path.with_file_name("intake.schema.json");
+            if !schema.exists() {
+                fs::write(&schema, crate::intake::schema_json() + "\n").map_err(|e| file_error(&schema, e))?;
+                let _ = writeln!(io.err, "wrote {} (for editors)", schema.display());
+            }
             let _ =
                 writeln!(io.err, "wrote {}; fill it in, then run: authpack check {}", path.display(), path.display());
         }
@@ -470,9 +854,110 @@ fn init(therapy: &str, kind: &str, output: Option<&Path>, force: bool, io: &mut 
     Ok(ExitCode::SUCCESS)
 }
 
+/// Asks for the essentials on the terminal and writes a starter with them filled in.
+fn init_interactive(output: Option<&Path>, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
+    let stdin = io::stdin();
+    let mut lines = stdin.lock();
+    let mut ask = |io: &mut Io<'_>, question: &str, allowed: &[&str], default: &str| -> Result<String, CliError> {
+        loop {
+            let choices = if allowed.is_empty() { String::new() } else { format!(" ({})", allowed.join(", ")) };
+            let _ = write!(io.err, "{question}{choices} [{default}]: ");
+            let _ = io.err.flush();
+            let mut answer = String::new();
+            let read = io::BufRead::read_line(&mut lines, &mut answer).map_err(|e| CliError::Other(e.to_string()))?;
+            let answer = answer.trim();
+            if read == 0 || answer.is_empty() {
+                return Ok(default.to_string());
+            }
+            if allowed.is_empty() || allowed.contains(&answer) {
+                return Ok(answer.to_string());
+            }
+            let _ = writeln!(io.err, "  please answer one of: {}", allowed.join(", "));
+        }
+    };
+    let therapy = ask(io, "therapy", &["esketamine-nasal", "ketamine-iv", "ketamine-im"], "esketamine-nasal")?;
+    let kind = ask(io, "kind of request", &["initial", "continuation", "appeal"], "initial")?;
+    let mut text = starter(&therapy, &kind);
+    // Each answer replaces the starter's value on the first line with that key, quoted as YAML.
+    for (key, question) in [
+        ("first_name", "patient's first name"),
+        ("last_name", "patient's last name"),
+        ("date_of_birth", "patient's date of birth (YYYY-MM-DD)"),
+        ("member_id", "member ID"),
+    ] {
+        let current = starter_value(&text, key).unwrap_or_default();
+        let answer = ask(io, question, &[], &current)?;
+        text = replace_value(&text, key, &answer);
+    }
+    let path = match output {
+        Some(p) => p.to_path_buf(),
+        None => PathBuf::from(ask(io, "write to", &[], "intake.yaml")?),
+    };
+    init_write(&text, Some(&path), force, io)
+}
+
+/// The value of the first `key:` line of a starter (its comment removed).
+fn starter_value(text: &str, key: &str) -> Option<String> {
+    let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{key}:")))?;
+    let value = line.split_once(':')?.1;
+    let value = value.split(" #").next().unwrap_or(value).trim().trim_matches('"');
+    Some(value.to_string())
+}
+
+/// The starter with the first `key:` line's value replaced by `value`, as a quoted YAML string.
+fn replace_value(text: &str, key: &str, value: &str) -> String {
+    let quoted = serde_json::to_string(value).expect("a string serializes");
+    let mut done = false;
+    let mut out = String::with_capacity(text.len() + value.len());
+    for line in text.split_inclusive('\n') {
+        let trimmed = line.trim_start();
+        if !done && trimmed.starts_with(&format!("{key}:")) {
+            let indent = &line[..line.len() - trimmed.len()];
+            let comment = trimmed.find(" #").map(|i| trimmed[i..].trim_end().to_string()).unwrap_or_default();
+            out.push_str(&format!(
+                "{indent}{key}: {quoted}{}{}\n",
+                if comment.is_empty() { "" } else { "   " },
+                comment.trim_start()
+            ));
+            done = true;
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+fn man(output: Option<&Path>, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
+    let command = Cli::command();
+    let Some(dir) = output else {
+        clap_mangen::Man::new(command).render(io.out).map_err(|e| CliError::Other(e.to_string()))?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
+    let mut pages = vec![("authpack.1".to_string(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("authpack-{}", sub.get_name());
+        pages.push((format!("{name}.1"), sub.clone().bin_name(name)));
+    }
+    for (file, page) in pages {
+        let path = dir.join(&file);
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(page).render(&mut bytes).map_err(|e| CliError::Other(e.to_string()))?;
+        fs::write(&path, bytes).map_err(|e| file_error(&path, e))?;
+    }
+    let _ =
+        writeln!(io.err, "wrote manual pages to {}; view one with: man {}/authpack.1", dir.display(), dir.display());
+    Ok(ExitCode::SUCCESS)
+}
+
 fn verify(path: &Path, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
-    let file = File::open(path).map_err(|e| file_error(path, e))?;
-    let result = crate::package::verify_packet(io::BufReader::new(file)).map_err(|e| file_error(path, e))?;
+    let open = || File::open(path).map(io::BufReader::new).map_err(|e| file_error(path, e));
+    let result = match crate::package::verify_packet(open()?, None) {
+        Err(crate::package::VerifyError::Encrypted) => {
+            crate::package::verify_packet(open()?, Some(&password(false)?)).map_err(|e| file_error(path, e))?
+        }
+        other => other.map_err(|e| file_error(path, e))?,
+    };
     if json {
         let _ = writeln!(
             io.out,
@@ -500,8 +985,20 @@ fn verify(path: &Path, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError
     Ok(if result.is_intact() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }
 
-fn policies(action: PoliciesAction, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
+fn policies(action: PoliciesAction, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
     let set = PolicySet::bundled();
+    if json {
+        let value = match &action {
+            PoliciesAction::List => serde_json::to_value(set.profiles.values().collect::<Vec<_>>()),
+            PoliciesAction::Show { id } => match set.profiles.get(id) {
+                Some(p) => serde_json::to_value(p),
+                None => return Err(CliError::Other(format!("unknown policy '{id}'"))),
+            },
+        }
+        .expect("profiles serialize");
+        let _ = writeln!(io.out, "{}", serde_json::to_string_pretty(&value).expect("serializes"));
+        return Ok(ExitCode::SUCCESS);
+    }
     match action {
         PoliciesAction::List => {
             let _ = writeln!(
@@ -583,7 +1080,17 @@ fn eject(dir: &Path, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use clap::CommandFactory;
+
+    #[test]
+    fn interactive_answers_replace_the_starter_values_as_quoted_yaml() {
+        let text = starter("ketamine-iv", "initial");
+        let text = replace_value(&text, "first_name", "Ana \"Q\" #1");
+        let text = replace_value(&text, "member_id", "XK-12345");
+        assert_eq!(starter_value(&text, "member_id").as_deref(), Some("XK-12345"));
+        let loaded = crate::intake::load_intake(&text).unwrap();
+        assert_eq!(loaded.intake.patient.first_name, "Ana \"Q\" #1");
+        assert_eq!(loaded.intake.patient.member_id, "XK-12345");
+    }
 
     #[test]
     fn the_command_line_is_well_formed() {

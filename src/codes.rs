@@ -11,7 +11,7 @@ use crate::date::ParsedVisitor;
 use crate::intake::yaml::Checked;
 
 macro_rules! code_newtype {
-    ($(#[$doc:meta])* $name:ident, $type_name:literal, $what:literal, $placeholder:literal, $parse:path) => {
+    ($(#[$doc:meta])* $name:ident, $type_name:literal, $what:literal, $placeholder:literal, $parse:path, $pattern:literal, $described:literal) => {
         $(#[$doc])*
         #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
@@ -47,25 +47,47 @@ macro_rules! code_newtype {
                 d.deserialize_newtype_struct($type_name, ParsedVisitor($name::parse))
             }
         }
+
+        impl schemars::JsonSchema for $name {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                stringify!($name).into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                // Digits-only codes may be written as YAML numbers; authpack reads them as text.
+                schemars::json_schema!({
+                    "type": ["string", "integer"],
+                    "pattern": $pattern,
+                    "description": $described,
+                    "examples": [$placeholder],
+                })
+            }
+        }
     };
 }
 
 code_newtype!(
     /// A National Provider Identifier: 10 digits whose last is a Luhn check digit.
-    Npi, "authpack::Npi", "NPI", "1234567893", parse_npi
+    Npi, "authpack::Npi", "NPI", "1234567893", parse_npi,
+    "^[0-9]{10}$", "A National Provider Identifier: 10 digits, the last a Luhn check digit."
 );
 code_newtype!(
     /// An ICD-10-CM diagnosis code, upper case with its dot (`F33.2`).
-    IcdCode, "authpack::IcdCode", "ICD-10-CM code", "F32.9", parse_icd
+    IcdCode, "authpack::IcdCode", "ICD-10-CM code", "F32.9", parse_icd,
+    "^[A-Za-z][0-9][0-9A-Za-z](\\.?[0-9A-Za-z]{1,4})?$",
+    "An ICD-10-CM (FY2026) code, billable, with its dot: F33.2."
 );
 code_newtype!(
     /// A HCPCS Level II (`G2082`) or CPT (`96365`) procedure code.
-    ProcedureCode, "authpack::ProcedureCode", "procedure code", "99213", parse_procedure
+    ProcedureCode, "authpack::ProcedureCode", "procedure code", "99213", parse_procedure,
+    "^[A-Za-z0-9]{5}$", "A HCPCS Level II (G2082) or CPT (96365) code; quote CPT codes."
 );
 
 code_newtype!(
     /// A National Drug Code, normalised to the 11-digit 5-4-2 billing form (`50458-0028-02`).
-    Ndc, "authpack::Ndc", "NDC", "00000-0000-00", parse_ndc
+    Ndc, "authpack::Ndc", "NDC", "00000-0000-00", parse_ndc,
+    "^([0-9]{4,5}-[0-9]{3,4}-[0-9]{1,2}|[0-9]{11})$",
+    "A National Drug Code: 4-4-2, 5-3-2, 5-4-1 or 5-4-2 with hyphens, or 11 digits."
 );
 
 fn parse_ndc(text: &str) -> Result<String, String> {

@@ -38,8 +38,7 @@ pub struct Diagnostic {
     pub column: Option<u32>,
     /// What is wrong, in lower case, naming the bad value where that helps.
     pub message: String,
-    /// What would fix it.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    /// What would fix it (possibly none).
     pub hints: Vec<String>,
 }
 
@@ -80,33 +79,84 @@ impl Diagnostic {
 
     /// Renders the diagnostic for a terminal, naming `file` where it has a position.
     pub fn display<'a>(&'a self, file: &'a str) -> impl fmt::Display + 'a {
-        DisplayDiagnostic { diag: self, file }
+        DisplayDiagnostic { diag: self, file, source: None, color: false }
+    }
+
+    /// Renders the diagnostic with the intake's line and a marker under the spot,
+    /// in colour when asked. Only a window of the line is shown, so a long value
+    /// is not printed whole.
+    pub fn render<'a>(&'a self, file: &'a str, source: Option<&'a str>, color: bool) -> impl fmt::Display + 'a {
+        DisplayDiagnostic { diag: self, file, source, color }
     }
 }
+
+/// ANSI styles for a terminal.
+pub mod style {
+    /// `text` in bold with an SGR colour code, or plain.
+    pub fn paint(text: &str, code: &str, color: bool) -> String {
+        if color { format!("\x1b[1;{code}m{text}\x1b[0m") } else { text.to_string() }
+    }
+
+    /// The label `error`, red on a terminal.
+    pub fn error_label(color: bool) -> String {
+        paint("error", "31", color)
+    }
+}
+
+/// The most of a source line shown: enough to find the spot, not a whole note.
+const WINDOW: usize = 72;
 
 struct DisplayDiagnostic<'a> {
     diag: &'a Diagnostic,
     file: &'a str,
+    source: Option<&'a str>,
+    color: bool,
 }
 
 impl fmt::Display for DisplayDiagnostic<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let d = self.diag;
+        let paint = |text: &str, code: &str| style::paint(text, code, self.color);
         let label = match d.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
+            Severity::Error => paint("error", "31"),
+            Severity::Warning => paint("warning", "33"),
         };
         if d.path.is_empty() {
             write!(f, "{label}: {}", d.message)?;
         } else {
-            write!(f, "{label}: {}: {}", d.path, d.message)?;
+            write!(f, "{label}: {}: {}", paint(&d.path, "39"), d.message)?;
         }
+        let arrow = paint("-->", "34");
         match (d.line, d.column) {
-            (Some(line), Some(column)) => write!(f, "\n  --> {}:{line}:{column}", self.file)?,
-            _ => write!(f, "\n  --> {}", self.file)?,
+            (Some(line), Some(column)) => write!(f, "\n  {arrow} {}:{line}:{column}", self.file)?,
+            _ => write!(f, "\n  {arrow} {}", self.file)?,
+        }
+        if let (Some(source), Some(line), Some(column)) = (self.source, d.line, d.column)
+            && let Some(text) = source.lines().nth(line as usize - 1)
+        {
+            let chars: Vec<char> = text.chars().map(|c| if c == '\t' { ' ' } else { c }).collect();
+            let at = (column as usize).saturating_sub(1).min(chars.len());
+            // A window around the column, marked with ... where it is cut.
+            let start = at.saturating_sub(WINDOW / 3).min(chars.len().saturating_sub(WINDOW));
+            let end = (start + WINDOW).min(chars.len());
+            let mut shown: String = chars[start..end].iter().filter(|c| !c.is_control()).collect();
+            let mut offset = at - start;
+            if start > 0 {
+                shown.insert_str(0, "...");
+                offset += 3;
+            }
+            if end < chars.len() {
+                shown.push_str("...");
+            }
+            let number = line.to_string();
+            let gutter = " ".repeat(number.len());
+            let bar = paint("|", "34");
+            let marker = paint("^", if d.is_error() { "31" } else { "33" });
+            write!(f, "\n {gutter} {bar}\n {} {bar} {}", paint(&number, "34"), shown.trim_end())?;
+            write!(f, "\n {gutter} {bar} {}{marker}", " ".repeat(offset))?;
         }
         for hint in &d.hints {
-            write!(f, "\n  = hint: {hint}")?;
+            write!(f, "\n  {} {hint}", paint("= hint:", "36"))?;
         }
         Ok(())
     }
@@ -137,4 +187,35 @@ pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str
         .filter(|(score, _)| *score >= 0.8)
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_offending_line_is_shown_with_a_marker_under_the_column() {
+        let source = "request:\n  kind: initail\n";
+        let d = Diagnostic::error("request.kind", "unknown value").at(Some(Pos { line: 2, column: 9 }));
+        let plain = d.render("intake.yaml", Some(source), false).to_string();
+        assert_eq!(
+            plain,
+            "error: request.kind: unknown value\n  --> intake.yaml:2:9\n   |\n 2 |   kind: initail\n   |         ^"
+        );
+        let colored = d.render("intake.yaml", Some(source), true).to_string();
+        assert!(colored.contains("\x1b[1;31merror\x1b[0m") && colored.contains("\x1b[1;31m^\x1b[0m"));
+    }
+
+    #[test]
+    fn a_long_line_is_cut_to_a_window_around_the_spot() {
+        let value = "x".repeat(5000);
+        let source = format!("notes: {value}SECRET-TAIL\n");
+        let d = Diagnostic::error("notes", "too long").at(Some(Pos { line: 1, column: 2000 }));
+        let shown = d.render("i.yaml", Some(&source), false).to_string();
+        assert!(shown.len() < 400, "{}", shown.len());
+        assert!(!shown.contains("SECRET-TAIL"));
+        let lines: Vec<&str> = shown.lines().collect();
+        let caret = lines[4].find('^').unwrap();
+        assert_eq!(lines[3].chars().nth(caret), Some('x'));
+    }
 }

@@ -2,13 +2,12 @@
 //! it is billable, its official description, and what to offer instead.
 //!
 //! The table (`src/data/icd10cm/`, public domain, CDC/NCHS) is a sorted TSV of
-//! `code, billable, description`, gzipped; it is decompressed once, on first use.
+//! `code, billable, description`, shipped gzipped. `build.rs` decompresses it
+//! into the binary, and lookups binary-search the text in place: nothing is
+//! decompressed, parsed or indexed at run time.
 
-use std::io::Read;
-use std::sync::OnceLock;
-
-/// The compressed table as shipped.
-pub const COMPRESSED: &[u8] = include_bytes!("data/icd10cm/icd10cm.tsv.gz");
+/// The table as plain text, one code per line, sorted by code.
+const TABLE: &str = include_str!(concat!(env!("OUT_DIR"), "/icd10cm.tsv"));
 
 /// One code of the set.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,65 +20,83 @@ pub struct Code<'a> {
     pub description: &'a str,
 }
 
-/// The whole code set, sorted by code.
+/// The whole code set, sorted by code: a sorted text searched by byte offsets.
 pub struct CodeSet {
-    text: String,
-    /// Byte offset of each line's start.
-    lines: Vec<u32>,
+    text: &'static str,
 }
 
 impl CodeSet {
-    fn parse(text: String) -> CodeSet {
-        let mut lines = vec![0u32];
-        lines.extend(text.match_indices('\n').map(|(i, _)| i as u32 + 1).filter(|&i| (i as usize) < text.len()));
-        CodeSet { text, lines }
+    /// The line starting at byte `start` (a line start), and where the next begins.
+    fn line_at(&self, start: usize) -> (Code<'static>, usize) {
+        let rest = &self.text[start..];
+        let end = rest.find('\n').unwrap_or(rest.len());
+        let mut fields = rest[..end].splitn(3, '\t');
+        let code = fields.next().unwrap_or_default();
+        let billable = fields.next() == Some("1");
+        let description = fields.next().unwrap_or_default().trim_end();
+        (Code { code, billable, description }, (start + end + 1).min(self.text.len()))
     }
 
-    /// The number of codes.
+    /// The start of the line holding byte `at`.
+    fn line_start(&self, at: usize) -> usize {
+        // By bytes: `at` may fall inside a multi-byte character of a description.
+        self.text.as_bytes()[..at].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+    }
+
+    /// Every code from the line starting at byte `start`, in order.
+    fn from(&self, start: usize) -> impl Iterator<Item = Code<'static>> + '_ {
+        let mut at = start;
+        std::iter::from_fn(move || {
+            if at >= self.text.len() {
+                return None;
+            }
+            let (code, next) = self.line_at(at);
+            at = next;
+            Some(code)
+        })
+    }
+
+    /// Every code, in order.
+    pub fn iter(&self) -> impl Iterator<Item = Code<'static>> + '_ {
+        self.from(0)
+    }
+
+    /// The number of codes (a full scan; for tests and reports).
     pub fn len(&self) -> usize {
-        self.lines.len()
+        self.text.lines().count()
     }
 
     /// Whether the set is empty (it never is).
     pub fn is_empty(&self) -> bool {
-        self.lines.is_empty()
+        self.text.is_empty()
     }
 
-    fn entry(&self, i: usize) -> Code<'_> {
-        let start = self.lines[i] as usize;
-        let end = self.lines.get(i + 1).map_or(self.text.len(), |&e| e as usize - 1);
-        let mut fields = self.text[start..end].splitn(3, '\t');
-        let code = fields.next().unwrap_or_default();
-        let billable = fields.next() == Some("1");
-        let description = fields.next().unwrap_or_default().trim_end();
-        Code { code, billable, description }
-    }
-
-    /// Where `code` is, or would be inserted.
+    /// The byte offset of the line holding `code`, or of the first line after where it would be.
     fn position(&self, code: &str) -> Result<usize, usize> {
-        let (mut lo, mut hi) = (0, self.lines.len());
+        // Invariant: every line starting before `lo` sorts before `code`; every line starting at or after `hi` after it.
+        let (mut lo, mut hi) = (0, self.text.len());
         while lo < hi {
-            let mid = (lo + hi) / 2;
-            match self.entry(mid).code.cmp(code) {
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-                std::cmp::Ordering::Equal => return Ok(mid),
+            let start = self.line_start(lo + (hi - lo) / 2).max(lo);
+            let (entry, next) = self.line_at(start);
+            match entry.code.cmp(code) {
+                std::cmp::Ordering::Less => lo = next,
+                std::cmp::Ordering::Greater => hi = start,
+                std::cmp::Ordering::Equal => return Ok(start),
             }
         }
         Err(lo)
     }
 
     /// The code, when it is in the set.
-    pub fn lookup(&self, code: &str) -> Option<Code<'_>> {
-        self.position(code).ok().map(|i| self.entry(i))
+    pub fn lookup(&self, code: &str) -> Option<Code<'static>> {
+        self.position(code).ok().map(|at| self.line_at(at).0)
     }
 
     /// The billable codes under a header (`F33` gives F33.0 to F33.9), in order.
-    pub fn billable_under(&self, header: &str) -> Vec<Code<'_>> {
+    pub fn billable_under(&self, header: &str) -> Vec<Code<'static>> {
         let prefix = if header.len() == 3 { format!("{header}.") } else { header.to_string() };
         let start = self.position(header).unwrap_or_else(|i| i);
-        (start..self.lines.len())
-            .map(|i| self.entry(i))
+        self.from(start)
             .skip_while(|c| c.code == header)
             .take_while(|c| c.code.starts_with(&prefix))
             .filter(|c| c.billable)
@@ -87,13 +104,20 @@ impl CodeSet {
     }
 
     /// Billable codes near an unknown one: those of its category, else its neighbours in order.
-    pub fn nearest(&self, code: &str) -> Vec<Code<'_>> {
+    pub fn nearest(&self, code: &str) -> Vec<Code<'static>> {
         let category = &code[..code.len().min(3)];
         let mut found = self.billable_under(category);
         if found.is_empty() {
             let at = self.position(code).unwrap_or_else(|i| i);
-            let from = at.saturating_sub(6);
-            found = (from..(at + 6).min(self.lines.len())).map(|i| self.entry(i)).filter(|c| c.billable).collect();
+            // Six lines back, then twelve lines on.
+            let mut from = at;
+            for _ in 0..6 {
+                if from == 0 {
+                    break;
+                }
+                from = self.line_start(from - 1);
+            }
+            found = self.from(from).take(12).filter(|c| c.billable).collect();
         }
         // The codes sharing the longest prefix with the one asked for come first.
         let shared = |c: &Code<'_>| c.code.bytes().zip(code.bytes()).take_while(|(a, b)| a == b).count();
@@ -103,16 +127,10 @@ impl CodeSet {
     }
 }
 
-/// The code set, decompressed on first use.
+/// The code set.
 pub fn codes() -> &'static CodeSet {
-    static SET: OnceLock<CodeSet> = OnceLock::new();
-    SET.get_or_init(|| {
-        let mut text = String::with_capacity(8 * 1024 * 1024);
-        flate2::read::GzDecoder::new(COMPRESSED)
-            .read_to_string(&mut text)
-            .expect("the bundled ICD-10-CM table decompresses (tested)");
-        CodeSet::parse(text)
-    })
+    static SET: CodeSet = CodeSet { text: TABLE };
+    &SET
 }
 
 /// Why a diagnosis code cannot be used, with the codes to offer instead.
@@ -150,13 +168,21 @@ mod tests {
 
     #[test]
     fn the_table_is_the_documented_fy2026_set() {
-        let hash: String = Sha256::digest(COMPRESSED).iter().map(|b| format!("{b:02x}")).collect();
+        let shipped = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/src/data/icd10cm/icd10cm.tsv.gz")).unwrap();
+        let hash: String = Sha256::digest(&shipped).iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hash, "c55f45011b61a917ba46fe636449311a08222a864a9d1108a989fa87fccd9d7b");
+        let mut unpacked = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(shipped.as_slice()), &mut unpacked).unwrap();
+        assert!(unpacked == TABLE, "the compiled-in table is the shipped one");
         let set = codes();
         assert_eq!(set.len(), 98_186);
-        assert_eq!((0..set.len()).filter(|&i| set.entry(i).billable).count(), 74_719);
-        assert!((1..set.len()).all(|i| set.entry(i - 1).code < set.entry(i).code), "sorted, no duplicates");
-        assert_eq!(set.entry(0).code, "A00");
+        assert_eq!(set.iter().filter(|c| c.billable).count(), 74_719);
+        let all: Vec<Code<'_>> = set.iter().collect();
+        assert!(all.windows(2).all(|w| w[0].code < w[1].code), "sorted, no duplicates");
+        assert_eq!(all[0].code, "A00");
+        // Every code is found by the in-place search, and so is nothing between them.
+        assert!(all.iter().all(|c| set.lookup(c.code) == Some(*c)));
+        assert!(all.windows(2).all(|w| set.lookup(&format!("{}!", w[0].code)).is_none()));
     }
 
     #[test]

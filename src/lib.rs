@@ -19,6 +19,7 @@ pub mod package;
 pub mod pdf;
 pub mod policy;
 pub mod records;
+pub mod redact;
 pub mod reference;
 pub mod render;
 
@@ -41,8 +42,23 @@ pub struct Settings<'a> {
     pub policies: &'a PolicySet,
     /// A profile chosen on the command line, overriding the intake's.
     pub policy: Option<&'a PolicyProfile>,
-    /// Fonts and layout for PDFs; `None` builds Markdown only.
+    /// Fonts and layout for PDFs; `None` builds no PDFs.
     pub typesetter: Option<&'a pdf::Typesetter>,
+    /// Whether the packet holds the Markdown documents (`--format md|all`).
+    pub markdown: bool,
+    /// Whether to take the people out of the packet (`--redact`, see [`redact`]).
+    pub redact: bool,
+}
+
+impl<'a> Settings<'a> {
+    /// Markdown and PDFs, not redacted: what `authpack build` makes by default.
+    pub fn new(
+        templates: &'a Templates,
+        policies: &'a PolicySet,
+        typesetter: Option<&'a pdf::Typesetter>,
+    ) -> Settings<'a> {
+        Settings { templates, policies, policy: None, typesetter, markdown: true, redact: false }
+    }
 }
 
 /// An intake read, checked, assessed, evaluated and rendered: everything but the zip.
@@ -67,6 +83,10 @@ pub struct Prepared {
     pub pdfs: Vec<NamedPdf>,
     /// Pages in the combined fax PDF.
     pub fax_pages: Option<usize>,
+    /// Whether the packet holds the Markdown documents.
+    pub markdown: bool,
+    /// Whether the people were taken out.
+    pub redacted: bool,
 }
 
 /// A PDF of the packet: its file name and bytes.
@@ -84,6 +104,9 @@ pub enum BuildError {
     /// Typesetting failed, or an enclosure cannot be placed.
     #[error(transparent)]
     Pdf(#[from] pdf::PdfError),
+    /// The redacted intake did not load back (a bug; nothing is written).
+    #[error("redaction failed: {0}")]
+    Redact(String),
 }
 
 /// Loads, checks, assesses, evaluates and renders an intake whose records are under `base`.
@@ -110,11 +133,49 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         diagnostics.extend(uncovered_characters(&loaded, typesetter));
         diagnostics.extend(unplaceable_records(&records, &loaded.positions));
     }
+    for (i, r) in records.iter().enumerate().filter(|(_, r)| !r.faxed) {
+        let path = format!("attachments[{i}].file");
+        diagnostics.push(
+            Diagnostic::warning(
+                path.clone(),
+                format!(
+                    "the record is {:.1} MB, over the {} MB that is placed in the fax PDF; it is enclosed in the packet only",
+                    r.size as f64 / 1_048_576.0,
+                    records::FAX_LIMIT / 1_048_576
+                ),
+            )
+            .at(loaded.positions.get(&path).copied())
+            .hint("send it separately (by portal or mail), or enclose a shorter extract"),
+        );
+    }
     diag::sort(&mut diagnostics);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(BuildError::Invalid(diagnostics));
     }
     let Some(profile) = profile else { return Err(BuildError::Invalid(diagnostics)) };
+    let mut intake_sha256 = package::sha256_hex(text.as_bytes());
+    let (loaded, records) = if settings.redact {
+        let (intake, redacted_text) = redact::redact(&loaded.intake, &intake_sha256).map_err(BuildError::Redact)?;
+        intake_sha256 = package::sha256_hex(redacted_text.as_bytes());
+        let records = records
+            .into_iter()
+            .zip(&intake.attachments)
+            .enumerate()
+            .map(|(i, (r, a))| Record {
+                path: std::path::PathBuf::new(),
+                entry: format!("attachments/{:02}-{}", i + 1, package::safe_entry_name(&a.file)),
+                title: a.title.clone().unwrap_or_else(|| format!("Record {}", i + 1)),
+                size: redact::WITHHELD_PDF.len() as u64,
+                sha256: package::sha256_hex(redact::WITHHELD_PDF),
+                faxed: true,
+                replacement: Some(redact::WITHHELD_PDF),
+                ..r
+            })
+            .collect();
+        (Loaded { intake, positions: loaded.positions }, records)
+    } else {
+        (loaded, records)
+    };
     let facts = assess::assess(&loaded.intake);
     let evaluation = policy::evaluate(profile, &loaded.intake, &facts);
     let enclosures: Vec<render::Enclosure> = records
@@ -126,6 +187,7 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
             kind: r.kind.clone(),
             entry: r.entry.clone(),
             size: r.size,
+            faxed: r.faxed,
         })
         .collect();
     let descriptions: BTreeMap<String, String> = loaded
@@ -162,7 +224,7 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         enclosures: &enclosures,
         diagnosis_descriptions: &descriptions,
         appeal_dates: appeal_dates.as_ref(),
-        fax_pages: None,
+        fax_pages: settings.typesetter.map(|_| render::FaxPages::Typeset),
     };
     let mut documents = render::render_documents(settings.templates, &inputs)?;
     let (pdfs, fax_pages) = match settings.typesetter {
@@ -173,7 +235,9 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
         None => (Vec::new(), None),
     };
     Ok(Prepared {
-        intake_sha256: package::sha256_hex(text.as_bytes()),
+        markdown: settings.markdown,
+        redacted: settings.redact,
+        intake_sha256,
         loaded,
         warnings: diagnostics,
         facts,
@@ -239,6 +303,7 @@ fn unplaceable_records(records: &[Record], positions: &intake::Positions) -> Vec
     records
         .iter()
         .enumerate()
+        .filter(|(_, r)| r.faxed)
         .filter_map(|(i, r)| {
             let bytes = std::fs::read(&r.path).ok()?;
             let why = match pdf::enclosure_pages(&r.entry, &bytes) {
@@ -256,9 +321,10 @@ fn unplaceable_records(records: &[Record], positions: &intake::Positions) -> Vec
         .collect()
 }
 
-/// Typesets every document and the combined fax PDF. The cover sheet states the
-/// fax's true page count: the fax is typeset, counted, and typeset again with
-/// the cover re-rendered until the count holds.
+/// Typesets every document and the combined fax PDF from one layout of the
+/// whole packet: the fax's documents and enclosures, then the other documents.
+/// The cover sheet's page count is filled in by the layout itself, so the
+/// count is true by construction; the cover's Markdown then gets the same number.
 fn typeset(
     typesetter: &pdf::Typesetter,
     templates: &Templates,
@@ -267,47 +333,60 @@ fn typeset(
     records: &[Record],
 ) -> Result<(Vec<NamedPdf>, usize), BuildError> {
     let intake = inputs.intake;
-    let info = |title: &str| page_info(intake, title);
+    let records: Vec<&Record> = records.iter().filter(|r| r.faxed).collect();
     let record_bytes: Vec<Vec<u8>> = records
         .iter()
-        .map(|r| {
-            std::fs::read(&r.path).map_err(|e| pdf::PdfError::Enclosure { name: r.entry.clone(), why: e.to_string() })
-        })
+        .map(|r| r.read().map_err(|e| pdf::PdfError::Enclosure { name: r.entry.clone(), why: e.to_string() }))
         .collect::<Result<_, _>>()?;
-    let date = intake.request.date;
-    let fax = |documents: &[Document]| -> Result<(Vec<u8>, usize), BuildError> {
-        let mut parts: Vec<pdf::Part<'_>> = render::FAX_DOCUMENTS
-            .iter()
-            .filter_map(|name| documents.iter().find(|d| d.name == *name))
-            .map(|d| pdf::Part::Document(&d.markdown))
-            .collect();
-        for (r, bytes) in records.iter().zip(&record_bytes) {
-            parts.push(pdf::Part::Enclosure { title: &r.title, name: &r.entry, bytes });
-        }
-        Ok(typesetter.typeset(&info("Prior-authorization packet (fax)"), &parts, date, "fax")?)
+    // Sending order: the fax's documents, its enclosures, then the rest.
+    let faxed: Vec<usize> =
+        render::FAX_DOCUMENTS.iter().filter_map(|name| documents.iter().position(|d| d.name == *name)).collect();
+    let others: Vec<usize> = (0..documents.len()).filter(|i| !faxed.contains(i)).collect();
+    let mut parts: Vec<pdf::Placed<'_>> =
+        faxed.iter().map(|&i| pdf::Placed { part: pdf::Part::Document(&documents[i].markdown), fax: true }).collect();
+    for (r, bytes) in records.iter().zip(&record_bytes) {
+        parts.push(pdf::Placed { part: pdf::Part::Enclosure { title: &r.title, name: &r.entry, bytes }, fax: true });
+    }
+    parts.extend(others.iter().map(|&i| pdf::Placed { part: pdf::Part::Document(&documents[i].markdown), fax: false }));
+    let laid =
+        typesetter.lay_out(&page_info(intake, "Prior-authorization packet (fax)"), &parts, intake.request.date)?;
+    drop(parts);
+    // (document index, pages, title, ident) for each PDF; the fax last.
+    let order: Vec<usize> = faxed.iter().chain(&others).copied().collect();
+    let mut jobs: Vec<(Option<usize>, std::ops::Range<usize>, String, String)> = Vec::with_capacity(order.len() + 1);
+    for (slot, &i) in order.iter().enumerate() {
+        let part = if slot < faxed.len() { slot } else { slot + records.len() };
+        jobs.push((Some(i), laid.parts[part].clone(), documents[i].title.clone(), documents[i].name.clone()));
+    }
+    jobs.push((None, 0..laid.fax_pages, "Prior-authorization packet (fax)".into(), "fax".into()));
+    // PDF export is independent per document: split it over two threads.
+    let export = |job: &(Option<usize>, std::ops::Range<usize>, String, String)| {
+        typesetter.export(&laid, job.1.clone(), &job.2, &job.3).map(|bytes| (job.0, bytes))
     };
-    let (mut fax_pdf, mut pages) = fax(documents)?;
-    for _ in 0..3 {
-        let counted = render::Inputs { fax_pages: Some(pages), ..*inputs };
-        let cover = render::render_document(templates, &counted, "cover-sheet.md")?;
-        let cover_changed = documents.iter().any(|d| d.name == "cover-sheet.md" && d.markdown != cover);
-        for d in documents.iter_mut().filter(|d| d.name == "cover-sheet.md") {
-            d.markdown = cover.clone();
-        }
-        let (again, again_pages) = if cover_changed { fax(documents)? } else { (fax_pdf.clone(), pages) };
-        let settled = again_pages == pages;
-        (fax_pdf, pages) = (again, again_pages);
-        if settled {
-            break;
-        }
+    let (first, second) = jobs.split_at(jobs.len() / 2);
+    let mut exported = std::thread::scope(|scope| {
+        let handle = scope.spawn(|| second.iter().map(export).collect::<Result<Vec<_>, _>>());
+        let mut done = first.iter().map(export).collect::<Result<Vec<_>, _>>()?;
+        done.extend(handle.join().expect("PDF export does not panic")?);
+        Ok::<_, pdf::PdfError>(done)
+    })?;
+    let fax_pages = laid.fax_pages;
+    drop(laid);
+    pdf::forget();
+    let counted = render::Inputs { fax_pages: Some(render::FaxPages::Counted(fax_pages)), ..*inputs };
+    let cover = render::render_document(templates, &counted, "cover-sheet.md")?;
+    for d in documents.iter_mut().filter(|d| d.name == "cover-sheet.md") {
+        d.markdown = cover.clone();
     }
-    let mut pdfs = Vec::with_capacity(documents.len() + 1);
-    for d in documents.iter() {
-        let (bytes, _) = typesetter.typeset(&info(&d.title), &[pdf::Part::Document(&d.markdown)], date, &d.name)?;
-        pdfs.push((d.name.replace(".md", ".pdf"), bytes));
-    }
-    pdfs.push(("fax-combined.pdf".to_string(), fax_pdf));
-    Ok((pdfs, pages))
+    // Each document's PDF in the documents' order, then the fax.
+    let fax = exported.pop().map(|(_, bytes)| bytes).unwrap_or_default();
+    exported.sort_by_key(|(i, _)| *i);
+    let mut pdfs: Vec<NamedPdf> = exported
+        .into_iter()
+        .filter_map(|(i, bytes)| Some((documents[i?].name.replace(".md", ".pdf"), bytes)))
+        .collect();
+    pdfs.push(("fax-combined.pdf".to_string(), fax));
+    Ok((pdfs, fax_pages))
 }
 
 fn choose_policy<'a>(
@@ -359,9 +438,20 @@ fn choose_policy<'a>(
 
 /// Packs a prepared intake into `out`: documents, records and manifest.
 pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -> Result<Manifest, package::PackError> {
+    write_encrypted(prepared, out, epoch_seconds, None)
+}
+
+/// Packs a prepared intake into `out`, every entry AES-256 encrypted when a password is given.
+pub fn write_encrypted<W: Write + Seek>(
+    prepared: &Prepared,
+    out: W,
+    epoch_seconds: i64,
+    password: Option<&str>,
+) -> Result<Manifest, package::PackError> {
     let mut entries: Vec<Entry> = prepared
         .documents
         .iter()
+        .filter(|_| prepared.markdown)
         .map(|d| Entry {
             path: d.name.clone(),
             media_type: package::media_type(&d.name).into(),
@@ -414,7 +504,8 @@ pub fn write<W: Write + Seek>(prepared: &Prepared, out: W, epoch_seconds: i64) -
                 .map(|c| package::CriterionInfo { id: c.id.clone(), status: policy::serde_label(&c.status) })
                 .collect(),
         },
+        redacted: prepared.redacted,
         files: Vec::new(),
     };
-    package::write_packet(out, entries, manifest, package::zip_time(epoch_seconds))
+    package::write_packet(out, entries, manifest, package::zip_time(epoch_seconds), password)
 }

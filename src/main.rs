@@ -6,6 +6,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = authpack::cli::Cli::parse();
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
-    authpack::cli::run(cli, &mut authpack::cli::Io { out: &mut out, err: &mut err })
+    // Unlocked handles: a batch's progress bar draws on stderr from worker threads.
+    let (mut out, mut err) = (std::io::stdout(), std::io::stderr());
+    authpack::cli::run(cli, &mut authpack::cli::Io::terminal(&mut out, &mut err))
 }

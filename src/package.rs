@@ -9,7 +9,7 @@ use std::io::{self, Read, Seek, Write};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use zip::write::SimpleFileOptions;
+use zip::write::{FileOptions, SimpleFileOptions};
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 /// The manifest's own format version.
@@ -69,6 +69,9 @@ pub struct Manifest {
     /// The policy evaluated and its result.
     pub policy: PolicyInfo,
     /// Every other file in the packet, sorted by path.
+    /// Whether the people were taken out (`--redact`): records withheld, dates shifted.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub redacted: bool,
     pub files: Vec<ManifestFile>,
 }
 
@@ -172,18 +175,26 @@ pub fn zip_time(epoch_seconds: i64) -> DateTime {
 }
 
 /// Writes the packet: every entry, then the manifest, all sorted by path. Returns the manifest.
+///
+/// With a password, every entry (the manifest too) is encrypted with AES-256
+/// (WinZip AE-2), which 7-Zip and most archivers open; the salts are random, so
+/// an encrypted packet's bytes differ from build to build while its contents do not.
 pub fn write_packet<W: Write + Seek>(
     out: W,
     mut entries: Vec<Entry>,
     mut manifest: Manifest,
     time: DateTime,
+    password: Option<&str>,
 ) -> Result<Manifest, PackError> {
     entries.sort_by(|a, b| a.path.cmp(&b.path));
-    let options = SimpleFileOptions::default()
+    let mut options: FileOptions<'_, '_, ()> = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .compression_level(Some(6))
         .last_modified_time(time)
         .unix_permissions(0o600);
+    if let Some(password) = password {
+        options = options.with_aes_encryption(zip::AesMode::Aes256, password);
+    }
     manifest.files = entries
         .iter()
         .map(|e| match &e.source {
@@ -211,7 +222,7 @@ pub fn write_packet<W: Write + Seek>(
             zip.write_all(&manifest_bytes).map_err(|e| io_err("writing the manifest", e))?;
             manifest_written = true;
         }
-        zip.start_file(entry.path.as_str(), options)?;
+        zip.start_file(entry.path.as_str(), entry_options(&entry.path, options))?;
         match &entry.source {
             Source::Bytes(b) => zip.write_all(b).map_err(|e| io_err(&entry.path, e))?,
             Source::Stream { open, sha256, .. } => {
@@ -230,6 +241,18 @@ pub fn write_packet<W: Write + Seek>(
     }
     zip.finish()?;
     Ok(manifest)
+}
+
+/// Images and PDFs are compressed already: images are stored, PDFs deflated at the fastest level.
+fn entry_options<'k, 'n>(path: &str, options: FileOptions<'k, 'n, ()>) -> FileOptions<'k, 'n, ()> {
+    let lower = path.to_ascii_lowercase();
+    if [".png", ".jpg", ".jpeg", ".gif", ".zip", ".gz"].iter().any(|e| lower.ends_with(e)) {
+        options.compression_method(CompressionMethod::Stored).compression_level(None)
+    } else if lower.ends_with(".pdf") {
+        options.compression_level(Some(1))
+    } else {
+        options
+    }
 }
 
 fn io_err(context: &str, source: io::Error) -> PackError {
@@ -281,13 +304,25 @@ pub enum VerifyError {
     /// Reading failed.
     #[error("reading the packet: {0}")]
     Io(#[from] io::Error),
+    /// The packet is encrypted and no password was given.
+    #[error("the packet is encrypted; set AUTHPACK_PASSWORD or run on a terminal to be asked")]
+    Encrypted,
+    /// The password does not open the packet.
+    #[error("the password does not open the packet")]
+    WrongPassword,
 }
 
 /// Re-hashes every entry of a packet against its manifest.
-pub fn verify_packet<R: Read + Seek>(reader: R) -> Result<Verification, VerifyError> {
+///
+/// An encrypted packet needs its `password`.
+pub fn verify_packet<R: Read + Seek>(reader: R, password: Option<&str>) -> Result<Verification, VerifyError> {
     let mut zip = ZipArchive::new(reader)?;
     let manifest: Manifest = {
-        let mut file = zip.by_name(MANIFEST_NAME).map_err(|e| VerifyError::Manifest(e.to_string()))?;
+        let mut file = open_entry(&mut zip, MANIFEST_NAME, password).map_err(|e| match e {
+            zip::result::ZipError::UnsupportedArchive(m) if m.contains("Password") => VerifyError::Encrypted,
+            zip::result::ZipError::InvalidPassword => VerifyError::WrongPassword,
+            e => VerifyError::Manifest(e.to_string()),
+        })?;
         let mut text = String::new();
         file.read_to_string(&mut text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
         serde_json::from_str(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?
@@ -295,7 +330,7 @@ pub fn verify_packet<R: Read + Seek>(reader: R) -> Result<Verification, VerifyEr
     let mut result = Verification::default();
     let names: Vec<String> = zip.file_names().map(|n| n.map(|n| n.into_owned())).collect::<Result<_, _>>()?;
     for listed in &manifest.files {
-        match zip.by_name(&listed.path) {
+        match open_entry(&mut zip, &listed.path, password) {
             Ok(file) => {
                 let (size, sha) = hash_reader(file)?;
                 if size == listed.size && sha == listed.sha256 {
@@ -315,6 +350,17 @@ pub fn verify_packet<R: Read + Seek>(reader: R) -> Result<Verification, VerifyEr
     }
     result.added.sort();
     Ok(result)
+}
+
+fn open_entry<'a, R: Read + Seek>(
+    zip: &'a mut ZipArchive<R>,
+    name: &str,
+    password: Option<&str>,
+) -> zip::result::ZipResult<zip::read::ZipFile<'a, R>> {
+    match password {
+        Some(p) => zip.by_name_decrypt(name, p.as_bytes()),
+        None => zip.by_name(name),
+    }
 }
 
 /// A zip entry name made safe: no folders, no leading dots, only plain characters.

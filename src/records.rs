@@ -24,11 +24,31 @@ pub struct Record {
     pub size: u64,
     /// SHA-256, hex.
     pub sha256: String,
+    /// Whether it is placed in the fax PDF (it is small enough: [`FAX_LIMIT`]).
+    pub faxed: bool,
+    /// Bytes enclosed instead of the file's (a redacted packet's placeholder).
+    pub replacement: Option<&'static [u8]>,
 }
 
+/// The largest record placed as pages of the fax PDF. Larger ones are still
+/// enclosed in the packet, hashed and streamed, but not read into memory to typeset:
+/// a fax of hundreds of megabytes would not go through anyway.
+pub const FAX_LIMIT: u64 = 10 * 1024 * 1024;
+
 impl Record {
+    /// The record's bytes, for placing in the fax PDF.
+    pub fn read(&self) -> io::Result<Vec<u8>> {
+        match self.replacement {
+            Some(bytes) => Ok(bytes.to_vec()),
+            None => std::fs::read(&self.path),
+        }
+    }
+
     /// Opens the record for streaming into the packet.
     pub fn opener(&self) -> Box<dyn Fn() -> io::Result<Box<dyn Read>>> {
+        if let Some(bytes) = self.replacement {
+            return Box::new(move || Ok(Box::new(bytes) as Box<dyn Read>));
+        }
         let path = self.path.clone();
         Box::new(move || Ok(Box::new(File::open(&path)?) as Box<dyn Read>))
     }
@@ -42,7 +62,11 @@ pub fn inspect(base: &Path, attachments: &[Attachment], positions: &Positions) -
         let field = format!("attachments[{i}].file");
         let pos = positions.get(&field).copied();
         let path = base.join(&a.file);
-        match inspect_one(&path) {
+        let inside = Path::new(&a.file)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+        let result = if inside { inspect_one(&path) } else { Err("is outside the intake's folder".to_string()) };
+        match result {
             Ok((size, sha256)) => {
                 let name = safe_entry_name(&a.file);
                 records.push(Record {
@@ -55,12 +79,18 @@ pub fn inspect(base: &Path, attachments: &[Attachment], positions: &Positions) -
                     path,
                     size,
                     sha256,
+                    faxed: size <= FAX_LIMIT,
+                    replacement: None,
                 });
             }
             Err(why) => problems.push(
                 Diagnostic::error(field, format!("attachment '{}' {why}", crate::intake::yaml::preview(&a.file)))
                     .at(pos)
-                    .hint("paths are relative to the intake file's folder"),
+                    .hint(if inside {
+                        "paths are relative to the intake file's folder"
+                    } else {
+                        "give a path inside the intake's folder, without '..' or a leading '/'; copy the record there"
+                    }),
             ),
         }
     }

@@ -135,6 +135,8 @@ pub struct Enclosure {
     pub entry: String,
     /// Its size in bytes.
     pub size: u64,
+    /// Whether it is placed in the fax PDF (else it is too large and goes separately).
+    pub faxed: bool,
 }
 
 /// What the documents are drawn from.
@@ -154,8 +156,26 @@ pub struct Inputs<'a> {
     pub diagnosis_descriptions: &'a BTreeMap<String, String>,
     /// The appeal's dates, for an appeal.
     pub appeal_dates: Option<&'a crate::deadlines::AppealDates>,
-    /// Pages in the combined fax PDF, once it has been typeset.
-    pub fax_pages: Option<usize>,
+    /// Pages in the combined fax PDF: counted, left to the typesetter, or not known.
+    pub fax_pages: Option<FaxPages>,
+}
+
+/// The combined fax's page count, as the cover sheet states it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaxPages {
+    /// Counted after typesetting.
+    Counted(usize),
+    /// Filled in by the typesetter as it lays the fax out ([`crate::pdf::FAX_PAGES_MARK`]).
+    Typeset,
+}
+
+impl serde::Serialize for FaxPages {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            FaxPages::Counted(n) => s.serialize_u64(*n as u64),
+            FaxPages::Typeset => s.serialize_str(crate::pdf::FAX_PAGES_MARK),
+        }
+    }
 }
 
 /// The documents that go in the fax, in sending order, before the enclosures.

@@ -57,3 +57,12 @@ pub fn related(path: &str, failed: &str) -> bool {
     }
     failed.is_empty() || path.starts_with(failed) || failed.starts_with(path) || parent(path) == parent(failed)
 }
+
+/// The JSON Schema of the intake (draft 2020-12), from the same types and doc
+/// comments that read it: editors use it to complete and check fields.
+pub fn schema_json() -> String {
+    let mut schema = schemars::schema_for!(Intake);
+    schema.insert("$id".into(), "https://authpack.invalid/schema/intake-format-1.json".into());
+    schema.insert("title".into(), "authpack intake, format 1".into());
+    serde_json::to_string_pretty(&schema).expect("a schema serializes")
+}

@@ -5,13 +5,14 @@
 //! what depends on other fields (an end before its start, what a request kind
 //! requires) is checked by the `check` stage.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::codes::{IcdCode, Ndc, Npi, ProcedureCode};
 use crate::date::{Date, DateTime};
 
 /// One intake: everything authpack needs to build a packet.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Intake {
     /// The intake format version; must be 1.
@@ -56,7 +57,7 @@ pub struct Intake {
 }
 
 /// What is being asked for.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
     /// initial, continuation or appeal.
@@ -87,7 +88,7 @@ pub struct Request {
 }
 
 /// The kind of request.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RequestKind {
     /// A first request.
@@ -99,7 +100,7 @@ pub enum RequestKind {
 }
 
 /// The therapy requested.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Therapy {
     /// Esketamine nasal spray (Spravato).
@@ -111,7 +112,7 @@ pub enum Therapy {
 }
 
 /// The condition treated.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Indication {
     /// Treatment-resistant major depression.
@@ -129,7 +130,7 @@ pub enum Indication {
 }
 
 /// How quickly a decision is needed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Urgency {
     /// The plan's standard timeline.
@@ -139,7 +140,7 @@ pub enum Urgency {
 }
 
 /// How the drug is billed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Benefit {
     /// Buy-and-bill under the medical benefit.
@@ -149,7 +150,7 @@ pub enum Benefit {
 }
 
 /// The regimen requested.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Regimen {
     /// induction, maintenance, or course (ketamine).
@@ -171,7 +172,7 @@ pub struct Regimen {
 }
 
 /// The phase of treatment.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Phase {
     /// The first weeks of esketamine treatment.
@@ -183,7 +184,7 @@ pub enum Phase {
 }
 
 /// How often sessions are given.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Frequency {
     /// Two sessions a week.
@@ -197,7 +198,7 @@ pub enum Frequency {
 }
 
 /// One billing line requested.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// HCPCS or CPT code.
@@ -209,7 +210,7 @@ pub struct Service {
 }
 
 /// The patient.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Patient {
     /// Given name.
@@ -237,7 +238,7 @@ pub struct Patient {
 }
 
 /// Sex as recorded by the plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Sex {
     /// Female.
@@ -251,7 +252,7 @@ pub enum Sex {
 }
 
 /// The plan's subscriber.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Subscriber {
     /// The subscriber's name, when not the patient.
@@ -261,7 +262,7 @@ pub struct Subscriber {
 }
 
 /// The patient's relationship to the subscriber.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Relationship {
     /// The patient is the subscriber.
@@ -276,7 +277,7 @@ pub enum Relationship {
 }
 
 /// A postal address.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Address {
     /// Street address.
@@ -292,7 +293,7 @@ pub struct Address {
 }
 
 /// The health plan.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Payer {
     /// The plan's name.
@@ -312,7 +313,7 @@ pub struct Payer {
 }
 
 /// The kind of plan.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum PlanType {
     /// Health maintenance organization.
@@ -342,7 +343,7 @@ pub enum PlanType {
 }
 
 /// How the plan is funded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Funding {
     /// Insured by the carrier; state law applies.
@@ -356,7 +357,7 @@ pub enum Funding {
 }
 
 /// Whether the prescriber is in network.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NetworkStatus {
     /// In the plan's network.
@@ -368,7 +369,7 @@ pub enum NetworkStatus {
 }
 
 /// The plan's prior-authorization contact.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PaContact {
     /// The department to address.
@@ -384,7 +385,7 @@ pub struct PaContact {
 }
 
 /// The prescribing clinician.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Prescriber {
     /// Given name.
@@ -406,7 +407,7 @@ pub struct Prescriber {
 }
 
 /// The prescriber's practice.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Practice {
     /// Practice name (the letterhead).
@@ -420,7 +421,7 @@ pub struct Practice {
 }
 
 /// Where the therapy is given.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Site name.
@@ -434,7 +435,7 @@ pub struct Site {
 }
 
 /// One diagnosis.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Diagnosis {
     /// ICD-10-CM code, billable (full length).
@@ -446,7 +447,7 @@ pub struct Diagnosis {
 }
 
 /// The current depressive episode.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CurrentEpisode {
     /// When the episode began (required for depression indications).
@@ -456,7 +457,7 @@ pub struct CurrentEpisode {
 }
 
 /// Treatments tried before.
-#[derive(Clone, Debug, Default, Deserialize, Serialize)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TreatmentHistory {
     /// Every antidepressant trial, in this episode and earlier ones.
@@ -480,7 +481,7 @@ pub struct TreatmentHistory {
 }
 
 /// One antidepressant trial.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AntidepressantTrial {
     /// Generic name; brand names are accepted and normalised.
@@ -504,7 +505,7 @@ pub struct AntidepressantTrial {
 }
 
 /// How well a medication was taken.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Adherence {
     /// Taken as prescribed.
@@ -518,7 +519,7 @@ pub enum Adherence {
 }
 
 /// The outcome of a trial.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Outcome {
     /// No meaningful improvement.
@@ -534,7 +535,7 @@ pub enum Outcome {
 }
 
 /// One augmentation trial.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Augmentation {
     /// The augmenting agent (aripiprazole, lithium, ...).
@@ -552,7 +553,7 @@ pub struct Augmentation {
 }
 
 /// One course of psychotherapy.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Psychotherapy {
     /// The kind of therapy.
@@ -570,7 +571,7 @@ pub struct Psychotherapy {
 }
 
 /// A kind of psychotherapy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Modality {
     /// Cognitive behavioral therapy.
@@ -588,7 +589,7 @@ pub enum Modality {
 }
 
 /// Neuromodulation: done, declined or ruled out.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Neuromodulation {
     /// tms, ect, vns or dbs.
@@ -608,7 +609,7 @@ pub struct Neuromodulation {
 }
 
 /// A kind of neuromodulation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NeuromodulationKind {
     /// Transcranial magnetic stimulation.
@@ -622,7 +623,7 @@ pub enum NeuromodulationKind {
 }
 
 /// What became of a neuromodulation option.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum NeuromodulationStatus {
     /// Course completed.
@@ -638,7 +639,7 @@ pub enum NeuromodulationStatus {
 }
 
 /// One psychiatric hospital stay.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hospitalization {
     /// Admission date.
@@ -650,7 +651,7 @@ pub struct Hospitalization {
 }
 
 /// A medication the patient takes now.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CurrentMedication {
     /// Drug name.
@@ -664,7 +665,7 @@ pub struct CurrentMedication {
 }
 
 /// The role of a current medication.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum MedicationRole {
     /// An oral antidepressant.
@@ -676,7 +677,7 @@ pub enum MedicationRole {
 }
 
 /// One dated rating-scale result.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assessment {
     /// The instrument.
@@ -692,7 +693,7 @@ pub struct Assessment {
 }
 
 /// A rating instrument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema)]
 pub enum Instrument {
     /// Patient Health Questionnaire-9.
     #[serde(rename = "phq-9")]
@@ -737,7 +738,7 @@ impl Instrument {
 }
 
 /// A C-SSRS risk level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum RiskLevel {
     /// Low.
@@ -749,7 +750,7 @@ pub enum RiskLevel {
 }
 
 /// Safety screening.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Safety {
     /// The label's contraindications, each answered.
@@ -769,7 +770,7 @@ pub struct Safety {
 }
 
 /// The esketamine label's contraindications.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contraindications {
     /// Aneurysmal vascular disease (aorta, intracranial, peripheral arteries).
@@ -783,7 +784,7 @@ pub struct Contraindications {
 }
 
 /// Pregnancy status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Pregnancy {
     /// Not pregnant.
@@ -797,7 +798,7 @@ pub enum Pregnancy {
 }
 
 /// Substance use status.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubstanceUse {
     /// None.
@@ -809,7 +810,7 @@ pub enum SubstanceUse {
 }
 
 /// A blood pressure reading.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BloodPressure {
     /// Systolic, mmHg.
@@ -821,7 +822,7 @@ pub struct BloodPressure {
 }
 
 /// The denial being appealed.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Appeal {
     /// first-internal, second-internal or external-review.
@@ -845,7 +846,7 @@ pub struct Appeal {
 }
 
 /// The level of appeal.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AppealLevel {
     /// The first internal appeal.
@@ -857,7 +858,7 @@ pub enum AppealLevel {
 }
 
 /// The basis the plan gave for a denial.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DenialBasis {
     /// Not medically necessary.
@@ -877,7 +878,7 @@ pub enum DenialBasis {
 }
 
 /// Who appeals.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Appellant {
     /// The prescriber.
@@ -889,7 +890,7 @@ pub enum Appellant {
 }
 
 /// A service already given.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Session {
     /// Date of service.
@@ -908,7 +909,7 @@ pub struct Session {
 }
 
 /// One call with the plan.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Call {
     /// When (local time).
@@ -922,7 +923,7 @@ pub struct Call {
 }
 
 /// A record enclosed in the packet.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// Path relative to the intake file.
@@ -934,7 +935,7 @@ pub struct Attachment {
 }
 
 /// The kind of an enclosed record.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum AttachmentKind {
     /// A progress note.
@@ -956,7 +957,7 @@ pub enum AttachmentKind {
 }
 
 /// Who signs, and when.
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Signature {
     /// prescriber, patient or representative.
@@ -966,7 +967,7 @@ pub struct Signature {
 }
 
 /// Who signs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signer {
     /// The prescriber.

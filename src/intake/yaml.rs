@@ -148,7 +148,11 @@ fn parse(text: &str) -> Result<Node, Diagnostic> {
     let spanned: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let pos = e.location().map(|l| Pos { line: l.line() as u32, column: l.column() as u32 });
         let message = e.without_snippet().to_string();
-        if message.contains("budget") || message.contains("recursion limit") {
+        if message.contains("budget") && message.to_ascii_lowercase().contains("document") {
+            Diagnostic::error("", "an intake is one YAML document, but a second one starts here")
+                .at(pos)
+                .hint("remove the `---` line and what follows, or make it a separate intake file")
+        } else if message.contains("budget") || message.contains("recursion limit") {
             Diagnostic::error("", "the file is too large or too deeply nested to be an intake")
                 .at(pos)
                 .hint("an intake nests at most 32 levels, holds at most 100000 values and 1000 aliases")

@@ -9,10 +9,12 @@
 pub mod markup;
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
+use typst::model::Document;
 use typst::syntax::{FileId, RootedPath, Source, VirtualPath, VirtualRoot};
 use typst::text::{Font, FontBook};
 use typst::utils::LazyHash;
@@ -20,6 +22,11 @@ use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
 use crate::date::Date;
+
+/// Stands in a rendered document for the combined fax's page count; the layout
+/// replaces it with the count as it lays the fax out. Private-use characters no
+/// bundled font has, so an intake can never contain them (see `uncovered_characters`).
+pub const FAX_PAGES_MARK: &str = "\u{F8FE}fax-pages\u{F8FF}";
 
 /// The default page layout.
 pub const DEFAULT_LAYOUT: &str = include_str!("../../packet-templates/layout.typ");
@@ -89,6 +96,24 @@ pub enum Part<'a> {
         /// The file's bytes.
         bytes: &'a [u8],
     },
+}
+
+/// A part and whether it belongs to the combined fax. Fax parts come first.
+pub struct Placed<'a> {
+    /// The part.
+    pub part: Part<'a>,
+    /// Whether it is sent in the fax.
+    pub fax: bool,
+}
+
+/// A packet laid out once: every part's pages, from which each PDF is exported.
+pub struct Laid {
+    document: PagedDocument,
+    /// The pages of each part, in order (0-based, end exclusive).
+    pub parts: Vec<Range<usize>>,
+    /// Pages of the fax: the fax parts, from the first page.
+    pub fax_pages: usize,
+    today: Option<Datetime>,
 }
 
 /// What kind of record an enclosure is (PDF or image), and how many pages it takes.
@@ -178,20 +203,28 @@ impl Typesetter {
     }
 
     /// The Typst source for parts, with the files it reads (`/attachments/...`).
-    pub fn source(&self, info: &PageInfo, parts: &[Part<'_>]) -> Result<(String, HashMap<String, Vec<u8>>), PdfError> {
+    pub fn source(
+        &self,
+        info: &PageInfo,
+        parts: &[Placed<'_>],
+    ) -> Result<(String, HashMap<String, Vec<u8>>), PdfError> {
         let mut main = self.preamble(info);
         let mut files = HashMap::new();
-        for part in parts {
-            match part {
+        let last_fax = parts.iter().rposition(|p| p.fax);
+        for (i, placed) in parts.iter().enumerate() {
+            match &placed.part {
                 Part::Document(markdown) => {
                     main.push_str("#document-part[\n");
-                    main.push_str(&markup::markdown_to_typst(markdown));
+                    let typst = markup::markdown_to_typst(markdown);
+                    // The mark sits inside a string literal: close it, count, reopen.
+                    main.push_str(&typst.replace(FAX_PAGES_MARK, "\";#fax-pages();#\""));
                     main.push_str("\n]\n");
                 }
                 Part::Enclosure { title, name, bytes } => {
                     let (is_pdf, pages) = enclosure_pages(name, bytes)?;
                     let vpath = format!("/{}", name.trim_start_matches('/'));
                     files.insert(vpath.clone(), bytes.to_vec());
+                    main.push_str("#start-part()\n");
                     for page in 1..=pages {
                         let label = format!(
                             "Enclosure: {title} ({} page {page} of {pages})",
@@ -205,22 +238,24 @@ impl Typesetter {
                         } else {
                             format!("image({}, width: 100%, height: 100%, fit: \"contain\")", string(&vpath))
                         };
-                        main.push_str(&format!("#enclosure-page([{}], {image})\n", markup::literal(&label)));
+                        main.push_str(&format!(
+                            "#enclosure-page([{}], {image}, last: {})\n",
+                            markup::literal(&label),
+                            page == pages
+                        ));
                     }
                 }
+            }
+            if Some(i) == last_fax {
+                main.push_str("#end-fax()\n");
             }
         }
         Ok((main, files))
     }
 
-    /// Typesets parts into one PDF; returns its bytes and page count.
-    pub fn typeset(
-        &self,
-        info: &PageInfo,
-        parts: &[Part<'_>],
-        date: Date,
-        ident: &str,
-    ) -> Result<(Vec<u8>, usize), PdfError> {
+    /// Lays out every part once, as one Typst document. Each part starts a new
+    /// page and restarts the page count, so its pages are found from the page numbers.
+    pub fn lay_out(&self, info: &PageInfo, parts: &[Placed<'_>], date: Date) -> Result<Laid, PdfError> {
         let (main, files) = self.source(info, parts)?;
         let files = files.into_iter().map(|(path, bytes)| (file_id(&path), Bytes::new(bytes))).collect();
         let world = Sandbox {
@@ -230,24 +265,48 @@ impl Typesetter {
             files,
             today: Datetime::from_ymd(date.year(), date.month(), date.day()),
         };
-        let result = typst::compile::<PagedDocument>(&world);
         let failed = |messages: String| PdfError::Typst { what: info.title.clone(), messages };
-        let document = result
+        let document = typst::compile::<PagedDocument>(&world)
             .output
             .map_err(|errors| failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
+        let starts: Vec<usize> =
+            document.pages().iter().enumerate().filter(|(_, p)| p.number == 1).map(|(i, _)| i).collect();
+        if starts.len() != parts.len() || starts.first() != Some(&0) {
+            return Err(failed(format!(
+                "the layout must start each of the {} parts on a new page numbered 1 (found {} such pages)",
+                parts.len(),
+                starts.len()
+            )));
+        }
+        let total = document.pages().len();
+        let ranges: Vec<Range<usize>> =
+            starts.iter().enumerate().map(|(i, &s)| s..starts.get(i + 1).copied().unwrap_or(total)).collect();
+        let fax_pages = parts.iter().zip(&ranges).filter(|(p, _)| p.fax).map(|(_, r)| r.end).max().unwrap_or(0);
+        Ok(Laid { document, parts: ranges, fax_pages, today: world.today })
+    }
+
+    /// Exports `pages` of a laid-out packet as one PDF titled `title`.
+    pub fn export(&self, laid: &Laid, pages: Range<usize>, title: &str, ident: &str) -> Result<Vec<u8>, PdfError> {
+        // A document of just these pages (Typst cannot tag a page range of a larger one).
+        let mut info = laid.document.info().clone();
+        info.title = Some(title.into());
+        let document = PagedDocument::new(laid.document.pages()[pages].iter().cloned().collect(), info);
         let options = typst_pdf::PdfOptions {
             ident: Smart::Custom(ident.to_string()),
             creator: Smart::Custom(Some(format!("authpack {}", env!("CARGO_PKG_VERSION")))),
-            timestamp: world.today.map(typst_pdf::Timestamp::new_utc),
+            timestamp: laid.today.map(typst_pdf::Timestamp::new_utc),
             ..typst_pdf::PdfOptions::default()
         };
-        let bytes = typst_pdf::pdf(&document, &options)
-            .map_err(|errors| failed(errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; ")))?;
-        let pages = document.pages().len();
-        // Typst memoizes across compilations; evicting keeps memory flat over many documents.
-        typst::comemo::evict(0);
-        Ok((bytes, pages))
+        typst_pdf::pdf(&document, &options).map_err(|errors| PdfError::Typst {
+            what: title.to_string(),
+            messages: errors.iter().map(|e| e.message.to_string()).collect::<Vec<_>>().join("; "),
+        })
     }
+}
+
+/// Lets Typst forget what it memoized; called after each packet, so memory stays flat over a batch.
+pub fn forget() {
+    typst::comemo::evict(0);
 }
 
 fn file_id(path: &str) -> FileId {

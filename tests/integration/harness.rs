@@ -46,7 +46,7 @@ pub fn prepare_text(text: &str, base: &Path) -> Prepared {
     let templates = Templates::load(None).unwrap();
     let policies = PolicySet::bundled();
     let typesetter = typesetter();
-    let settings = Settings { templates: &templates, policies: &policies, policy: None, typesetter: Some(typesetter) };
+    let settings = Settings::new(&templates, &policies, Some(typesetter));
     match authpack::prepare(text, base, &settings) {
         Ok(p) => p,
         Err(e) => panic!("{e}: {e:?}"),

@@ -1,18 +1,22 @@
 //! The invalid-intake corpus: each case fails with exit 1, a message naming
 //! the path and line (snapshotted exactly), and no file written.
 
+use std::path::Path;
+use std::time::{Duration, Instant};
+
 use crate::harness::{authpack, root, scenarios};
 
 #[test]
 fn every_invalid_intake_is_refused_with_its_exact_message_and_nothing_written() {
     let cases = scenarios(&root().join("tests/cases/invalid"));
-    assert!(cases.len() >= 15, "at least 15 invalid cases, found {}", cases.len());
+    assert!(cases.len() >= 60, "at least 60 hostile cases, found {}", cases.len());
     for (name, dir) in cases {
         let out_dir = tempfile::tempdir().unwrap();
         let target = out_dir.path().join("packet.zip");
         let out = authpack(&dir, &["build", "intake.yaml", "-o", target.to_str().unwrap()]);
         let stderr = String::from_utf8_lossy(&out.stderr).replace(out_dir.path().to_str().unwrap(), "[OUT]");
-        assert!(matches!(out.status.code(), Some(1) | Some(2)), "{name}: exit {:?}\n{stderr}", out.status.code());
+        assert_eq!(out.status.code(), Some(1), "{name}: an invalid intake is exit 1\n{stderr}");
+        assert!(stderr.contains("intake.yaml"), "{name}: the message names the file\n{stderr}");
         assert!(!target.exists(), "{name}: a packet was written");
         assert_eq!(
             std::fs::read_dir(out_dir.path()).unwrap().count(),
@@ -38,4 +42,68 @@ fn an_intake_error_is_exit_1_and_names_the_path_and_line() {
         })
         .count();
     assert!(with_lines * 10 >= cases.len() * 8, "most cases name a path and a line ({with_lines} of {})", cases.len());
+}
+
+/// Refuses `intake` (in `dir`) with exit 1, within `limit`, writing nothing; returns stderr.
+fn refused(dir: &Path, name: &str) -> String {
+    let out_dir = tempfile::tempdir().unwrap();
+    let target = out_dir.path().join("packet.zip");
+    let started = Instant::now();
+    let out = authpack(dir, &["build", "intake.yaml", "-o", target.to_str().unwrap()]);
+    let took = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{name}: exit 1\n{stderr}");
+    assert!(took < Duration::from_secs(30), "{name}: refused in bounded time ({took:?})");
+    assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0, "{name}: nothing written");
+    stderr
+}
+
+/// A copy of the TRD sample, with its records, in a temporary folder.
+fn sample_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let from = root().join("samples/esketamine-trd-initial");
+    std::fs::copy(from.join("intake.yaml"), dir.path().join("intake.yaml")).unwrap();
+    std::fs::create_dir(dir.path().join("records")).unwrap();
+    for e in std::fs::read_dir(from.join("records")).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), dir.path().join("records").join(e.file_name())).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn hostile_inputs_that_cannot_live_in_git_are_refused_too() {
+    // An intake over the 4 MiB cap: refused before it is parsed, its text never printed.
+    let dir = sample_copy();
+    let text = std::fs::read_to_string(dir.path().join("intake.yaml")).unwrap();
+    let huge =
+        text.replace("clinical_summary: |", &format!("clinical_summary: |\n  {}", "SECRETWORD ".repeat(420_000)));
+    std::fs::write(dir.path().join("intake.yaml"), huge).unwrap();
+    let stderr = refused(dir.path(), "over-the-cap");
+    assert!(stderr.contains("an intake is at most 4194304 bytes"), "{stderr}");
+    assert!(!stderr.contains("SECRETWORD"), "{stderr}");
+    insta::assert_snapshot!("generated__over_the_cap", stderr);
+
+    // An attachment that is a FIFO (a reader would block forever): not a regular file.
+    let dir = sample_copy();
+    let fifo = dir.path().join("records/progress-note-2026-11-06.pdf");
+    std::fs::remove_file(&fifo).unwrap();
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let stderr = refused(dir.path(), "fifo-attachment");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+
+    // An attachment the user cannot read. Root reads everything, so there the file
+    // is made a folder-less dangling path instead: both are named, with exit 1.
+    let dir = sample_copy();
+    let note = dir.path().join("records/rating-scales-2026-11-06.pdf");
+    let root_user = std::process::Command::new("id").arg("-u").output().unwrap().stdout == b"0\n";
+    if root_user {
+        std::fs::remove_file(&note).unwrap();
+    } else {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&note, std::fs::Permissions::from_mode(0o000)).unwrap();
+    }
+    let stderr = refused(dir.path(), "unreadable-attachment");
+    assert!(stderr.contains("attachments[1].file"), "{stderr}");
 }

@@ -38,7 +38,7 @@ proptest! {
         let bytes = packet_bytes(&prepared);
         prop_assert_eq!(&bytes, &packet_bytes(&prepared));
 
-        let verification = authpack::package::verify_packet(Cursor::new(&bytes)).unwrap();
+        let verification = authpack::package::verify_packet(Cursor::new(&bytes), None).unwrap();
         prop_assert!(verification.is_intact(), "{:?}", verification);
 
         let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();

@@ -45,7 +45,11 @@ fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() 
             assert!(flat.contains(&patient), "{name}: page {} lacks the patient's name", i + 1);
             assert!(flat.contains(&intake.patient.date_of_birth.to_string()), "{name}: page {} lacks the DOB", i + 1);
             assert!(flat.contains(&intake.patient.member_id), "{name}: page {} lacks the member ID", i + 1);
-            assert!(flat.contains(&format!("Page {} of {}", i + 1, texts.len())), "{name}: page {} numbering", i + 1);
+            assert!(
+                flat.contains(&format!("fax page {} of {}", i + 1, texts.len())),
+                "{name}: page {} numbering",
+                i + 1
+            );
         }
         let cover = squash(&texts[0]);
         assert!(
