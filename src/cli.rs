@@ -1092,6 +1092,80 @@ mod tests {
         assert_eq!(loaded.intake.patient.member_id, "XK-12345");
     }
 
+    /// A file that fails every write after `budget` bytes, as a full disk or a pulled drive would.
+    struct Failing<'a> {
+        file: &'a mut File,
+        budget: usize,
+    }
+
+    impl Write for Failing<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.budget {
+                return Err(io::Error::other("injected write failure"));
+            }
+            self.budget -= buf.len();
+            self.file.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.file.flush()
+        }
+    }
+
+    impl io::Seek for Failing<'_> {
+        fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+            self.file.seek(pos)
+        }
+    }
+
+    #[test]
+    fn a_write_failure_at_any_byte_leaves_the_previous_packet_and_no_temporary_file() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/esketamine-trd-initial");
+        let text = fs::read_to_string(root.join("intake.yaml")).unwrap();
+        let templates = Templates::load(None).unwrap();
+        let policies = PolicySet::bundled();
+        let settings = Settings::new(&templates, &policies, None);
+        let prepared = crate::prepare(&text, &root, &settings).unwrap();
+        let mut complete = io::Cursor::new(Vec::new());
+        crate::write(&prepared, &mut complete, 0).unwrap();
+        let complete = complete.into_inner();
+
+        let dir = std::env::temp_dir().join(format!("authpack-crash-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let target = dir.join("packet.zip");
+        let mut points = 0;
+        // A failure after every 512 bytes of the packet, and at its last byte.
+        let cuts: Vec<usize> = (0..complete.len()).step_by(512).chain([complete.len() - 1]).collect();
+        for (i, &budget) in cuts.iter().enumerate() {
+            let force = i % 2 == 0;
+            let previous = if force { Some(b"the previous packet".to_vec()) } else { None };
+            let _ = fs::remove_file(&target);
+            if let Some(p) = &previous {
+                fs::write(&target, p).unwrap();
+            }
+            let result = write_atomically(&target, force, |file| {
+                crate::write(&prepared, Failing { file, budget }, 0).map_err(|e| CliError::Other(e.to_string()))
+            });
+            assert!(result.is_err(), "cut at {budget} must fail");
+            match &previous {
+                Some(p) => assert_eq!(&fs::read(&target).unwrap(), p, "cut at {budget}: the previous packet stays"),
+                None => assert!(!target.exists(), "cut at {budget}: nothing is written"),
+            }
+            let left: Vec<_> = fs::read_dir(&dir).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            assert!(left.len() <= 1, "cut at {budget}: temporary files left: {left:?}");
+            points += 1;
+        }
+        // With no failure, the complete packet replaces the previous one.
+        fs::write(&target, b"the previous packet").unwrap();
+        write_atomically(&target, true, |file| {
+            crate::write(&prepared, file, 0).map_err(|e| CliError::Other(e.to_string()))
+        })
+        .unwrap();
+        assert_eq!(fs::read(&target).unwrap(), complete);
+        fs::remove_dir_all(&dir).unwrap();
+        assert!(points > 20, "{points} failure points");
+    }
+
     #[test]
     fn the_command_line_is_well_formed() {
         Cli::command().debug_assert();

@@ -215,29 +215,38 @@ pub fn write_packet<W: Write + Seek>(
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
 
     let mut zip = ZipWriter::new(out);
-    let mut manifest_written = false;
-    for entry in &entries {
-        if !manifest_written && entry.path.as_str() > MANIFEST_NAME {
-            zip.start_file(MANIFEST_NAME, options)?;
-            zip.write_all(&manifest_bytes).map_err(|e| io_err("writing the manifest", e))?;
-            manifest_written = true;
-        }
-        zip.start_file(entry.path.as_str(), entry_options(&entry.path, options))?;
-        match &entry.source {
-            Source::Bytes(b) => zip.write_all(b).map_err(|e| io_err(&entry.path, e))?,
-            Source::Stream { open, sha256, .. } => {
-                let reader = open().map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
-                let mut tee = HashingReader { inner: reader, hasher: Sha256::new() };
-                io::copy(&mut tee, &mut zip).map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
-                if hex(&tee.hasher.finalize()) != *sha256 {
-                    return Err(PackError::Changed { path: entry.path.clone() });
+    let written = (|| -> Result<(), PackError> {
+        let mut manifest_written = false;
+        for entry in &entries {
+            if !manifest_written && entry.path.as_str() > MANIFEST_NAME {
+                zip.start_file(MANIFEST_NAME, options)?;
+                zip.write_all(&manifest_bytes).map_err(|e| io_err("writing the manifest", e))?;
+                manifest_written = true;
+            }
+            zip.start_file(entry.path.as_str(), entry_options(&entry.path, options))?;
+            match &entry.source {
+                Source::Bytes(b) => zip.write_all(b).map_err(|e| io_err(&entry.path, e))?,
+                Source::Stream { open, sha256, .. } => {
+                    let reader = open().map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
+                    let mut tee = HashingReader { inner: reader, hasher: Sha256::new() };
+                    io::copy(&mut tee, &mut zip).map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
+                    if hex(&tee.hasher.finalize()) != *sha256 {
+                        return Err(PackError::Changed { path: entry.path.clone() });
+                    }
                 }
             }
         }
-    }
-    if !manifest_written {
-        zip.start_file(MANIFEST_NAME, options)?;
-        zip.write_all(&manifest_bytes).map_err(|e| io_err("writing the manifest", e))?;
+        if !manifest_written {
+            zip.start_file(MANIFEST_NAME, options)?;
+            zip.write_all(&manifest_bytes).map_err(|e| io_err("writing the manifest", e))?;
+        }
+        Ok(())
+    })();
+    if let Err(e) = written {
+        // A failed packet is abandoned (its temporary file is removed by the caller);
+        // dropping the writer would try to finish it and print to stderr.
+        std::mem::forget(zip);
+        return Err(e);
     }
     zip.finish()?;
     Ok(manifest)

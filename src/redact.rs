@@ -113,11 +113,8 @@ impl Redactor {
             Kind::PostalCode => format!("{}00", value.chars().take(3).collect::<String>()),
             Kind::Organization => format!("Organization {}", letter(n)),
             Kind::Text => format!("[redacted text {n}]"),
-            Kind::File => {
-                let ext = value.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
-                let ext = if matches!(ext.as_str(), "pdf" | "png" | "jpg" | "jpeg") { ext } else { "pdf".into() };
-                format!("records/withheld-{n:02}.{ext}")
-            }
+            // Every withheld record becomes the placeholder PDF, whatever it was.
+            Kind::File => format!("records/withheld-{n:02}.pdf"),
             Kind::Title => format!("Record {n} (withheld)"),
         };
         self.seen.insert((kind, value.to_string()), p.clone());

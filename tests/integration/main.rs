@@ -3,10 +3,12 @@
 //! the packet's properties (reopens, verifies, rebuilds byte for byte) and
 //! the command line.
 
+mod batch;
 mod commands;
 mod harness;
 mod invalid;
 mod packet;
 mod pdf;
 mod samples;
+mod trust;
 mod verify;

@@ -7,6 +7,11 @@ use std::process::Command;
 
 use crate::harness::{packet_bytes, prepare, prepare_text, root, scenarios};
 
+/// The text of a whole PDF.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    pages(pdf).join("\n")
+}
+
 /// The text of each page of a PDF.
 fn pages(pdf: &[u8]) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
