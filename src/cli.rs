@@ -251,7 +251,10 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "authpack", io.out);
+            // Into memory first: a closed pipe (`| head`) must not panic the generator.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "authpack", &mut script);
+            let _ = io.out.write_all(&script);
             Ok(ExitCode::SUCCESS)
         }
         Command::Man { output } => man(output.as_deref(), io),
@@ -407,7 +410,7 @@ fn expand_intakes(inputs: &[PathBuf]) -> Vec<Result<PathBuf, (PathBuf, Diagnosti
 /// What became of one intake of a build.
 enum Outcome {
     /// Built: the packet, its manifest and the prepared intake's report.
-    Built { warnings: Vec<Diagnostic>, summary: serde_json::Value, line: String },
+    Built { warnings: Vec<Diagnostic>, summary: serde_json::Value, line: String, source: String },
     /// Refused: the intake is invalid (exit 1).
     Refused { diagnostics: Vec<Diagnostic>, source: Option<String> },
     /// Could not be built for another reason: a file in the way, I/O, a template (exit 2).
@@ -564,7 +567,7 @@ fn build_one(
                         "redacted": prepared.redacted,
                         "encrypted": password.is_some(),
                     });
-                    Outcome::Built { warnings: prepared.warnings, summary, line }
+                    Outcome::Built { warnings: prepared.warnings, summary, line, source: text.clone() }
                 }
                 Err(e) => failed(e.to_string()),
             }
@@ -591,7 +594,7 @@ fn report_build(
     for (i, outcome) in outcomes.iter().enumerate() {
         let name = shown(i);
         match outcome {
-            Outcome::Built { warnings, summary, line } => {
+            Outcome::Built { warnings, summary, line, source } => {
                 built += 1;
                 if json {
                     let mut s = summary.clone();
@@ -600,7 +603,7 @@ fn report_build(
                     s["diagnostics"] = json!(warnings);
                     items.push(s);
                 } else {
-                    print_diagnostics(io, &name, warnings, None);
+                    print_diagnostics(io, &name, warnings, Some(source));
                     let _ = writeln!(io.err, "{line}");
                 }
             }
@@ -930,7 +933,9 @@ fn replace_value(text: &str, key: &str, value: &str) -> String {
 fn man(output: Option<&Path>, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
     let command = Cli::command();
     let Some(dir) = output else {
-        clap_mangen::Man::new(command).render(io.out).map_err(|e| CliError::Other(e.to_string()))?;
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page).map_err(|e| CliError::Other(e.to_string()))?;
+        let _ = io.out.write_all(&page);
         return Ok(ExitCode::SUCCESS);
     };
     fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;

@@ -3,7 +3,7 @@
 //!
 //! Names, identifiers, contact details, addresses and free text become
 //! placeholders. The same value always gets the same placeholder, so a name
-//! that recurs still reads as one person. Every date moves by one offset, a
+//! that recurs still reads as one person. Every date moves back by one offset, a
 //! whole number of weeks, so every interval (trial lengths, ages, windows,
 //! weekdays) stays true and the policy reads the redacted intake as it read
 //! the real one. Drugs, doses, scores, codes and enumerations are kept: they are
@@ -67,13 +67,17 @@ fn kind(key: &str) -> Option<Kind> {
 }
 
 /// Keys whose `name` is an organization that, with a patient's records, could locate them.
-const ORGANIZATIONS: &[&str] = &["practice", "site", "subscriber"];
+const ORGANIZATIONS: &[&str] = &["practice", "site"];
 
-/// The offset every date moves by: whole weeks, from 53 to 104, chosen from the
-/// intake's own hash so the same intake always redacts the same way.
+/// Keys whose `name` is a person.
+const PEOPLE: &[&str] = &["subscriber"];
+
+/// The offset every date moves by: back by whole weeks, from 53 to 104, chosen
+/// from the intake's own hash so the same intake always redacts the same way.
+/// Backward, so a redacted request never looks newer than the policy it is read against.
 pub fn offset_days(intake_sha256: &str) -> i64 {
     let n = u64::from_str_radix(&intake_sha256[..8], 16).unwrap_or(0);
-    7 * (53 + (n % 52) as i64)
+    -7 * (53 + (n % 52) as i64)
 }
 
 struct Redactor {
@@ -137,6 +141,7 @@ impl Redactor {
                 let kind = match kind(key) {
                     Some(k) => Some(k),
                     None if key == "name" && ORGANIZATIONS.contains(&parent) => Some(Kind::Organization),
+                    None if key == "name" && PEOPLE.contains(&parent) => Some(Kind::Name),
                     None => None,
                 };
                 if let Some(kind) = kind {
@@ -209,7 +214,7 @@ mod tests {
         for hash in ["00000000", "ffffffff", "12345678", "9abcdef0"] {
             let days = offset_days(&format!("{hash}{}", "0".repeat(56)));
             assert_eq!(days % 7, 0);
-            assert!((371..=728).contains(&days), "{days}");
+            assert!((-728..=-371).contains(&days), "{days}");
         }
     }
 }

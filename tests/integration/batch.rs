@@ -177,3 +177,31 @@ fn init_writes_the_schema_beside_the_starter_and_every_report_has_json() {
     let one: serde_json::Value = serde_json::from_slice(&shown.stdout).unwrap();
     assert_eq!(one["id"], "esketamine-trd");
 }
+
+#[test]
+fn init_interactive_asks_the_essentials_and_writes_an_intake_that_loads() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_authpack"))
+        .args(["init", "--interactive"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // therapy (one wrong answer, then a right one), kind, first, last, birth date, member ID, file.
+    let answers = "spravato\nketamine-iv\nappeal\nRowan\nO'Hara: \"Jr\"\n1990-02-03\nQX-7788\nmy-intake.yaml\n";
+    child.stdin.take().unwrap().write_all(answers.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("please answer one of: esketamine-nasal, ketamine-iv, ketamine-im"), "{stderr}");
+    let text = std::fs::read_to_string(dir.path().join("my-intake.yaml")).unwrap();
+    let loaded = authpack::intake::load_intake(&text).unwrap().intake;
+    assert_eq!(loaded.request.therapy, authpack::intake::Therapy::KetamineIv);
+    assert_eq!(loaded.request.kind, authpack::intake::RequestKind::Appeal);
+    assert_eq!(loaded.patient.last_name, "O'Hara: \"Jr\"");
+    assert_eq!(loaded.patient.date_of_birth.to_string(), "1990-02-03");
+    assert_eq!(loaded.patient.member_id, "QX-7788");
+}

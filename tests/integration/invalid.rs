@@ -107,3 +107,24 @@ fn hostile_inputs_that_cannot_live_in_git_are_refused_too() {
     let stderr = refused(dir.path(), "unreadable-attachment");
     assert!(stderr.contains("attachments[1].file"), "{stderr}");
 }
+
+#[test]
+fn intakes_with_only_warnings_build_and_list_them_on_the_checklist() {
+    // Each once broke a template (a warning without a hint): it must build, exit 0.
+    let cases = scenarios(&root().join("tests/cases/warnings"));
+    assert!(!cases.is_empty());
+    for (name, dir) in cases {
+        let out_dir = tempfile::tempdir().unwrap();
+        let target = out_dir.path().join("packet.zip");
+        let out = authpack(&dir, &["build", "intake.yaml", "--format", "md", "-o", target.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
+        assert!(stderr.contains("warning: "), "{name}: {stderr}");
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&target).unwrap()).unwrap();
+        let mut checklist = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("criteria-checklist.md").unwrap(), &mut checklist).unwrap();
+        let first = stderr.lines().find(|l| l.starts_with("warning: ")).unwrap();
+        let message = first.rsplit(": ").next().unwrap();
+        assert!(checklist.contains(message), "{name}: the checklist lists '{message}'");
+    }
+}

@@ -43,7 +43,7 @@ fn sensitive_values(intake: &authpack::intake::Intake) -> BTreeSet<String> {
     ];
     fn walk(v: &serde_json::Value, key: &str, out: &mut BTreeSet<String>) {
         match v {
-            serde_json::Value::String(s) if KEYS.contains(&key) => {
+            serde_json::Value::String(s) if KEYS.contains(&key) || key.ends_with("/name") => {
                 // Free text is checked by its first words: enough to find it, and robust to line wrapping.
                 let words: Vec<&str> = s.split_whitespace().take(4).collect();
                 let probe = words.join(" ");
@@ -52,7 +52,12 @@ fn sensitive_values(intake: &authpack::intake::Intake) -> BTreeSet<String> {
                 }
             }
             serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, key, out)),
-            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| walk(v, k, out)),
+            serde_json::Value::Object(map) => map.iter().for_each(|(k, v)| {
+                // The name of a practice, a site or a subscriber identifies; a payer's does not.
+                let scoped = format!("{key}/{k}");
+                let key = if k == "name" && ["practice", "site", "subscriber"].contains(&key) { &scoped } else { k };
+                walk(v, key, out)
+            }),
             _ => {}
         }
     }
