@@ -472,7 +472,17 @@ fn build(
             Err((_, d)) => return Outcome::Refused { diagnostics: vec![d.clone()], source: None },
         };
         let target = targets[index].clone().expect("a target for each readable intake");
-        build_one(path, &target, &settings, options, password.as_deref())
+        // Each build on a thread of its own that ends with it, so nothing a build
+        // leaves behind on its thread accumulates over a batch (measured: without
+        // this, a worker's memory grew about 3 MB a packet).
+        std::thread::scope(|scope| {
+            std::thread::Builder::new()
+                .name("authpack-build".into())
+                .stack_size(crate::pdf::STACK_SIZE)
+                .spawn_scoped(scope, || build_one(path, &target, &settings, options, password.as_deref()))
+                .map(|h| h.join().unwrap_or_else(|_| Outcome::Failed { message: "the build panicked".into() }))
+                .unwrap_or_else(|e| Outcome::Failed { message: format!("cannot start a thread: {e}") })
+        })
     };
     let jobs = options.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).max(1);
     let progress = (many && !options.json && io.err_is_terminal).then(|| {
@@ -483,8 +493,17 @@ fn build(
         );
         bar
     });
-    let outcomes: Vec<Outcome> = if jobs == 1 || !many {
+    // Every thread of the run, Typst's own parallel work included, comes from this pool:
+    // `-j N` uses N cores. Typst's layout recurses deeply, so workers get a large stack.
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .stack_size(crate::pdf::STACK_SIZE)
+        .build()
+        .map_err(|e| CliError::Other(format!("cannot start {jobs} workers: {e}")))?;
+    let outcomes: Vec<Outcome> = pool.install(|| {
+        use rayon::prelude::*;
         (0..intakes.len())
+            .into_par_iter()
             .map(|i| {
                 let o = one(i);
                 if let Some(p) = &progress {
@@ -493,25 +512,7 @@ fn build(
                 o
             })
             .collect()
-    } else {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build()
-            .map_err(|e| CliError::Other(format!("cannot start {jobs} workers: {e}")))?;
-        use rayon::prelude::*;
-        pool.install(|| {
-            (0..intakes.len())
-                .into_par_iter()
-                .map(|i| {
-                    let o = one(i);
-                    if let Some(p) = &progress {
-                        p.inc(1);
-                    }
-                    o
-                })
-                .collect()
-        })
-    };
+    });
     if let Some(p) = progress {
         p.finish_and_clear();
     }

@@ -363,13 +363,20 @@ fn typeset(
     let export = |job: &(Option<usize>, std::ops::Range<usize>, String, String)| {
         typesetter.export(&laid, job.1.clone(), &job.2, &job.3).map(|bytes| (job.0, bytes))
     };
+    // PDF export is independent per document: two halves, the second (with the fax)
+    // on a short-lived thread. Its caches (embedded enclosure pages) are thread-local
+    // and die with it; on a long-lived worker they would grow with every packet of a batch.
     let (first, second) = jobs.split_at(jobs.len() / 2);
-    let mut exported = std::thread::scope(|scope| {
-        let handle = scope.spawn(|| second.iter().map(export).collect::<Result<Vec<_>, _>>());
+    let exported = std::thread::scope(|scope| {
+        let handle = std::thread::Builder::new()
+            .stack_size(pdf::STACK_SIZE)
+            .spawn_scoped(scope, || second.iter().map(export).collect::<Result<Vec<_>, _>>())
+            .expect("a thread starts");
         let mut done = first.iter().map(export).collect::<Result<Vec<_>, _>>()?;
         done.extend(handle.join().expect("PDF export does not panic")?);
         Ok::<_, pdf::PdfError>(done)
-    })?;
+    });
+    let mut exported = exported?;
     let fax_pages = laid.fax_pages;
     drop(laid);
     pdf::forget();

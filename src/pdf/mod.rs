@@ -28,6 +28,9 @@ use crate::date::Date;
 /// bundled font has, so an intake can never contain them (see `uncovered_characters`).
 pub const FAX_PAGES_MARK: &str = "\u{F8FE}fax-pages\u{F8FF}";
 
+/// The stack a thread that typesets needs: Typst's layout and export recurse deeply.
+pub const STACK_SIZE: usize = 16 * 1024 * 1024;
+
 /// The default page layout.
 pub const DEFAULT_LAYOUT: &str = include_str!("../../packet-templates/layout.typ");
 
