@@ -2,7 +2,6 @@
 //! the path and line (snapshotted exactly), and no file written.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use crate::harness::{authpack, root, scenarios};
 
@@ -44,16 +43,13 @@ fn an_intake_error_is_exit_1_and_names_the_path_and_line() {
     assert!(with_lines * 10 >= cases.len() * 8, "most cases name a path and a line ({with_lines} of {})", cases.len());
 }
 
-/// Refuses `intake` (in `dir`) with exit 1, within `limit`, writing nothing; returns stderr.
+/// Refuses `intake` (in `dir`) with exit 1, writing nothing; returns stderr.
 fn refused(dir: &Path, name: &str) -> String {
     let out_dir = tempfile::tempdir().unwrap();
     let target = out_dir.path().join("packet.zip");
-    let started = Instant::now();
     let out = authpack(dir, &["build", "intake.yaml", "-o", target.to_str().unwrap()]);
-    let took = started.elapsed();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{name}: exit 1\n{stderr}");
-    assert!(took < Duration::from_secs(30), "{name}: refused in bounded time ({took:?})");
     assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0, "{name}: nothing written");
     stderr
 }
