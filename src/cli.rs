@@ -690,6 +690,7 @@ fn write_atomically<T>(
         _ => PathBuf::from("."),
     };
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("packet");
+    remove_abandoned_temporaries(&dir, name);
     let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     let result = (|| {
         let mut file = OpenOptions::new()
@@ -713,6 +714,23 @@ fn write_atomically<T>(
         let _ = fs::remove_file(&temp);
     }
     result
+}
+
+/// Removes `.NAME.PID.tmp` files beside a target whose process is gone: what a
+/// build killed mid-write left. A running build's file is never touched.
+fn remove_abandoned_temporaries(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let file = entry.file_name();
+        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|r| r.strip_suffix(".tmp")) else {
+            continue;
+        };
+        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new("/proc").join(pid.to_string()).exists());
+        if pid.bytes().all(|b| b.is_ascii_digit()) && !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 fn check(path: &Path, json: bool, policy_arg: Option<&str>, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
