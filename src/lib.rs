@@ -482,9 +482,17 @@ pub fn write_encrypted<W: Write + Seek>(
             source: Source::Bytes(ics.into_bytes()),
         });
     }
-    for r in &prepared.records {
+    for (i, r) in prepared.records.iter().enumerate() {
+        // Zip encryption hides contents, not entry names; a record's file name may name the patient.
+        let path = match password {
+            Some(_) => {
+                let ext = r.entry.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+                format!("attachments/{:02}-record.{ext}", i + 1)
+            }
+            None => r.entry.clone(),
+        };
         entries.push(Entry {
-            path: r.entry.clone(),
+            path,
             media_type: package::media_type(&r.entry).into(),
             source: Source::Stream { open: r.opener(), size: r.size, sha256: r.sha256.clone() },
         });

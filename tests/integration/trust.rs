@@ -168,6 +168,9 @@ fn an_encrypted_packet_opens_in_7zip_with_the_password_and_verifies() {
     let listing = String::from_utf8_lossy(&listed.stdout);
     assert!(listing.contains("AES-256"), "{listing}");
     assert!(listing.contains("Encrypted = +") && !listing.contains("Encrypted = -"), "every entry is encrypted");
+    // Entry names are not encrypted in any zip: records get names that say nothing of the patient.
+    assert!(listing.contains("Path = attachments/01-record.pdf"), "{listing}");
+    assert!(!listing.contains("progress-note"), "a record's own file name is not shown");
 
     // A wrong password opens nothing.
     let wrong = Command::new("7z").args(["t", "-pwrong-password", packet.to_str().unwrap()]).output().unwrap();
