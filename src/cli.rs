@@ -455,10 +455,15 @@ fn build(
             })
         })
         .collect();
-    // Two intakes must not race for one packet.
+    // Two intakes must not race for one packet, however their paths are written.
+    let same = |p: &Path| {
+        let parent = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        parent.canonicalize().unwrap_or_else(|_| parent.to_path_buf()).join(p.file_name().unwrap_or_default())
+    };
+    let resolved: Vec<Option<PathBuf>> = targets.iter().map(|t| t.as_deref().map(same)).collect();
     for (i, t) in targets.iter().enumerate() {
         if let Some(t) = t
-            && targets[..i].iter().flatten().any(|earlier| earlier == t)
+            && resolved[..i].iter().flatten().any(|earlier| Some(earlier) == resolved[i].as_ref())
         {
             return Err(file_error(t, "would be written by two intakes; give each intake its own name or folder"));
         }
@@ -493,8 +498,10 @@ fn build(
         );
         bar
     });
-    // Every thread of the run, Typst's own parallel work included, comes from this pool:
-    // `-j N` uses N cores. Typst's layout recurses deeply, so workers get a large stack.
+    // N packets at once, each on a thread of its own (below). Typst spreads a packet's
+    // layout over rayon's global pool: sized to N as well, with the large stack its
+    // deep recursion needs (it may already exist when the library is used twice).
+    let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).stack_size(crate::pdf::STACK_SIZE).build_global();
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(jobs)
         .stack_size(crate::pdf::STACK_SIZE)
@@ -691,7 +698,11 @@ fn write_atomically<T>(
     };
     let name = target.file_name().and_then(|n| n.to_str()).unwrap_or("packet");
     remove_abandoned_temporaries(&dir, name);
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    // Unique within the process too: a batch writes from several threads.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let serial = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let temp = dir.join(format!(".{name}.{}-{serial}.tmp", std::process::id()));
+    let mut created = false;
     let result = (|| {
         let mut file = OpenOptions::new()
             .write(true)
@@ -699,6 +710,7 @@ fn write_atomically<T>(
             .mode(0o600)
             .open(&temp)
             .map_err(|e| file_error(&temp, e))?;
+        created = true;
         let value = fill(&mut file)?;
         file.sync_all().map_err(|e| file_error(&temp, e))?;
         if force {
@@ -710,24 +722,37 @@ fn write_atomically<T>(
         }
         Ok(value)
     })();
-    if result.is_err() {
+    if result.is_err() && created {
         let _ = fs::remove_file(&temp);
     }
     result
 }
 
-/// Removes `.NAME.PID.tmp` files beside a target whose process is gone: what a
-/// build killed mid-write left. A running build's file is never touched.
+/// Removes `.NAME.PID-N.tmp` files beside a target that a build killed
+/// mid-write left: its process is gone (per `/proc`) and the file has not been
+/// written for ten minutes. A running build's file is never touched; where
+/// `/proc` cannot tell, nothing is removed.
 fn remove_abandoned_temporaries(dir: &Path, name: &str) {
+    if !Path::new("/proc/self").exists() {
+        return;
+    }
     let prefix = format!(".{name}.");
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
         let file = entry.file_name();
-        let Some(pid) = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|r| r.strip_suffix(".tmp")) else {
+        let Some(id) = file.to_str().and_then(|f| f.strip_prefix(&prefix)).and_then(|r| r.strip_suffix(".tmp")) else {
             continue;
         };
-        let alive = pid.parse::<u32>().is_ok_and(|pid| Path::new("/proc").join(pid.to_string()).exists());
-        if pid.bytes().all(|b| b.is_ascii_digit()) && !alive && entry.file_type().is_ok_and(|t| t.is_file()) {
+        let Some(Ok(pid)) = id.split('-').next().map(str::parse::<u32>) else { continue };
+        let gone = !Path::new("/proc").join(pid.to_string()).exists();
+        let stale = entry
+            .metadata()
+            .ok()
+            .filter(|m| m.is_file())
+            .and_then(|m| m.modified().ok())
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > std::time::Duration::from_secs(600));
+        if gone && stale {
             let _ = fs::remove_file(entry.path());
         }
     }

@@ -131,9 +131,12 @@ pub fn prepare(text: &str, base: &Path, settings: &Settings<'_>) -> Result<Prepa
     }
     if let Some(typesetter) = settings.typesetter {
         diagnostics.extend(uncovered_characters(&loaded, typesetter));
-        diagnostics.extend(unplaceable_records(&records, &loaded.positions));
+        // A redacted packet withholds every record, so whether one could be placed does not matter.
+        if !settings.redact {
+            diagnostics.extend(unplaceable_records(&records, &loaded.positions));
+        }
     }
-    for (i, r) in records.iter().enumerate().filter(|(_, r)| !r.faxed) {
+    for (i, r) in records.iter().enumerate().filter(|(_, r)| !r.faxed && !settings.redact) {
         let path = format!("attachments[{i}].file");
         diagnostics.push(
             Diagnostic::warning(
@@ -487,6 +490,11 @@ pub fn write_encrypted<W: Write + Seek>(
         let path = match password {
             Some(_) => {
                 let ext = r.entry.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+                // Only a known extension: whatever follows the last dot could be a name.
+                let ext = match ext.as_str() {
+                    "pdf" | "png" | "jpg" | "jpeg" | "tif" | "tiff" | "txt" => ext.as_str(),
+                    _ => "bin",
+                };
                 format!("attachments/{:02}-record.{ext}", i + 1)
             }
             None => r.entry.clone(),

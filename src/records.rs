@@ -65,7 +65,13 @@ pub fn inspect(base: &Path, attachments: &[Attachment], positions: &Positions) -
         let inside = Path::new(&a.file)
             .components()
             .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
-        let result = if inside { inspect_one(&path) } else { Err("is outside the intake's folder".to_string()) };
+        let result = if !inside {
+            Err("is outside the intake's folder".to_string())
+        } else if escapes_through_link(base, &path) {
+            Err("is outside the intake's folder, reached through a symbolic link".to_string())
+        } else {
+            inspect_one(&path)
+        };
         match result {
             Ok((size, sha256)) => {
                 let name = safe_entry_name(&a.file);
@@ -95,6 +101,19 @@ pub fn inspect(base: &Path, attachments: &[Attachment], positions: &Positions) -
         }
     }
     (records, problems)
+}
+
+/// Whether `path`, with every symbolic link in it resolved, lies outside `base`:
+/// a linked folder (`records -> /etc`) must not carry a record out of the intake's folder.
+fn escapes_through_link(base: &Path, path: &Path) -> bool {
+    let here = |p: &Path| if p.as_os_str().is_empty() { Path::new(".").to_path_buf() } else { p.to_path_buf() };
+    let Ok(root) = here(base).canonicalize() else { return false };
+    // The folder holding the file: the file itself, if a link, is refused on its own.
+    let parent = here(path.parent().unwrap_or(base));
+    match parent.canonicalize() {
+        Ok(real) => !real.starts_with(&root),
+        Err(_) => false,
+    }
 }
 
 fn inspect_one(path: &Path) -> Result<(u64, String), String> {

@@ -36,6 +36,7 @@ enum Kind {
     Text,
     File,
     Title,
+    Drug,
 }
 
 /// The kind of a field by its key, or `None` to keep it. Anything not named
@@ -76,8 +77,26 @@ const PEOPLE: &[&str] = &["subscriber"];
 /// from the intake's own hash so the same intake always redacts the same way.
 /// Backward, so a redacted request never looks newer than the policy it is read against.
 pub fn offset_days(intake_sha256: &str) -> i64 {
-    let n = u64::from_str_radix(&intake_sha256[..8], 16).unwrap_or(0);
-    -7 * (53 + (n % 52) as i64)
+    candidate(intake_sha256, 0)
+}
+
+/// The `k`th offset tried: the hash's offset, then a week further back each time.
+fn candidate(intake_sha256: &str, k: u64) -> i64 {
+    let n = u64::from_str_radix(intake_sha256.get(..8).unwrap_or("0"), 16).unwrap_or(0);
+    -7 * (53 + (n % 52) as i64 + k as i64)
+}
+
+/// The first offset, from [`offset_days`] a week further back at a time, that keeps
+/// the patient's age on the request date: the days between two dates hold, but
+/// an interval that takes in one more 29 February moves a birthday by a day.
+/// Some offset within eight years always does (leap years repeat every four).
+fn offset_keeping_age(intake: &Intake, intake_sha256: &str) -> i64 {
+    let (request, birth) = (intake.request.date, intake.patient.date_of_birth);
+    let age = request.years_since(birth);
+    (0..52 * 8)
+        .map(|k| candidate(intake_sha256, k))
+        .find(|&d| request.add_days(d).years_since(birth.add_days(d)) == age)
+        .unwrap_or_else(|| offset_days(intake_sha256))
 }
 
 struct Redactor {
@@ -120,6 +139,7 @@ impl Redactor {
             // Every withheld record becomes the placeholder PDF, whatever it was.
             Kind::File => format!("records/withheld-{n:02}.pdf"),
             Kind::Title => format!("Record {n} (withheld)"),
+            Kind::Drug => format!("unlisted-drug-{n}"),
         };
         self.seen.insert((kind, value.to_string()), p.clone());
         p
@@ -140,6 +160,10 @@ impl Redactor {
             Value::String(s) => {
                 let kind = match kind(key) {
                     Some(k) => Some(k),
+                    // A drug authpack knows is kept; any other text there could be anything.
+                    None if matches!(key, "drug" | "agent") && crate::reference::find_drug(s).is_none() => {
+                        Some(Kind::Drug)
+                    }
                     None if key == "name" && ORGANIZATIONS.contains(&parent) => Some(Kind::Organization),
                     None if key == "name" && PEOPLE.contains(&parent) => Some(Kind::Name),
                     None => None,
@@ -190,7 +214,8 @@ fn npi(n: usize) -> String {
 /// like any intake). Fails only if the redacted values do not load back.
 pub fn redact(intake: &Intake, intake_sha256: &str) -> Result<(Intake, String), String> {
     let mut value = serde_json::to_value(intake).map_err(|e| e.to_string())?;
-    let mut redactor = Redactor { offset: offset_days(intake_sha256), seen: BTreeMap::new(), counts: BTreeMap::new() };
+    let offset = offset_keeping_age(intake, intake_sha256);
+    let mut redactor = Redactor { offset, seen: BTreeMap::new(), counts: BTreeMap::new() };
     redactor.walk(&mut value, "", "");
     let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
     let redacted = crate::intake::load_intake(&text)
@@ -206,6 +231,22 @@ mod tests {
     fn placeholder_npis_pass_the_npi_check() {
         for n in 1..=120 {
             crate::codes::Npi::parse(&npi(n)).unwrap_or_else(|e| panic!("{}: {e}", npi(n)));
+        }
+    }
+
+    #[test]
+    fn the_offset_keeps_an_age_that_a_leap_day_would_change() {
+        let text =
+            std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/esketamine-trd-initial/intake.yaml"))
+                .unwrap()
+                .replace("date_of_birth: 1979-08-23", "date_of_birth: 2008-11-20");
+        let intake = crate::intake::load_intake(&text).unwrap().intake;
+        assert_eq!(intake.request.date.years_since(intake.patient.date_of_birth), 18);
+        // Every hash, so every starting offset: the redacted patient is 18 on the redacted request date too.
+        for n in 0..52u64 {
+            let sha = format!("{n:08x}{}", "0".repeat(56));
+            let (redacted, _) = redact(&intake, &sha).unwrap();
+            assert_eq!(redacted.request.date.years_since(redacted.patient.date_of_birth), 18, "hash start {n}");
         }
     }
 

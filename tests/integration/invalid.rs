@@ -102,6 +102,27 @@ fn hostile_inputs_that_cannot_live_in_git_are_refused_too() {
     }
     let stderr = refused(dir.path(), "unreadable-attachment");
     assert!(stderr.contains("attachments[1].file"), "{stderr}");
+
+    // A records folder that is a link out of the intake's folder (records -> /etc): refused,
+    // though the path as written stays inside.
+    let dir = sample_copy();
+    std::fs::remove_dir_all(dir.path().join("records")).unwrap();
+    std::os::unix::fs::symlink("/etc", dir.path().join("records")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("intake.yaml")).unwrap();
+    let text = text.replacen("file: records/progress-note-2026-11-06.pdf", "file: records/passwd", 1);
+    std::fs::write(dir.path().join("intake.yaml"), text).unwrap();
+    let stderr = refused(dir.path(), "linked-records-folder");
+    assert!(stderr.contains("attachments[0].file") && stderr.contains("through a symbolic link"), "{stderr}");
+}
+
+#[test]
+fn two_spellings_of_one_packet_are_refused_before_anything_is_written() {
+    let dir = sample_copy();
+    let out = authpack(dir.path(), &["build", "--format", "md", "intake.yaml", "./intake.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("would be written by two intakes"), "{stderr}");
+    assert!(!dir.path().join("intake.zip").exists() && !dir.path().join(".intake.zip").exists());
 }
 
 #[test]

@@ -296,9 +296,26 @@ fn killing_a_build_at_any_moment_leaves_nothing_the_old_packet_or_the_new_one() 
             }
         }
     }
+    // The next build removes them once they are ten minutes old and their process is gone;
+    // a fresh one (a build that may still be running) stays.
+    let an_hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in std::fs::read_dir(dir.path()).unwrap() {
+        let path = e.unwrap().path();
+        if path != target {
+            std::fs::File::options().write(true).open(&path).unwrap().set_modified(an_hour_ago).unwrap();
+        }
+    }
+    let fresh = dir.path().join(".packet.zip.4000000000-0.tmp");
+    std::fs::write(&fresh, b"partial").unwrap();
     assert!(run(true).status().unwrap().success());
-    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(names.len(), 1, "the next build removed what killed builds left ({left_behind} files): {names:?}");
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into()).collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [".packet.zip.4000000000-0.tmp", "packet.zip"],
+        "the next build removed the {left_behind} old files killed builds left, and kept the fresh one"
+    );
     // Without --force and with no earlier packet, a kill leaves nothing or the complete packet.
     for i in 0..10 {
         let _ = std::fs::remove_file(&target);
