@@ -341,7 +341,10 @@ fn print_diagnostics(io: &mut Io<'_>, file: &str, diagnostics: &[Diagnostic], so
 
 fn packet_name(intake: &Path) -> String {
     let stem = intake.file_stem().and_then(|s| s.to_str()).unwrap_or("packet");
-    let parent = intake.parent().and_then(|p| p.file_name()).and_then(|s| s.to_str());
+    // The folder's real name, however the path is written (`intake.yaml`, `./intake.yaml`, absolute).
+    let folder = intake.parent().map(|p| if p.as_os_str().is_empty() { Path::new(".") } else { p });
+    let resolved = folder.and_then(|p| p.canonicalize().ok());
+    let parent = resolved.as_deref().and_then(|p| p.file_name()).and_then(|s| s.to_str());
     match (stem, parent) {
         ("intake", Some(parent)) => format!("{parent}.zip"),
         _ => format!("{stem}.zip"),
@@ -449,7 +452,10 @@ fn build(
         .map(|i| {
             let path = i.as_ref().ok()?;
             Some(match output {
-                Some(out) if !many && !out.is_dir() => out.to_path_buf(),
+                // `-o DIR/` (a trailing slash) names a folder even before it exists.
+                Some(out) if !many && !out.is_dir() && !out.as_os_str().to_string_lossy().ends_with('/') => {
+                    out.to_path_buf()
+                }
                 Some(dir) => dir.join(packet_name(path)),
                 None => path.with_file_name(packet_name(path)),
             })
@@ -468,7 +474,8 @@ fn build(
             return Err(file_error(t, "would be written by two intakes; give each intake its own name or folder"));
         }
     }
-    if let Some(dir) = output.filter(|_| many) {
+    let folder_named = output.is_some_and(|o| o.as_os_str().to_string_lossy().ends_with('/'));
+    if let Some(dir) = output.filter(|_| many || folder_named) {
         fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
     }
     let one = |index: usize| -> Outcome {

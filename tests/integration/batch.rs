@@ -205,3 +205,20 @@ fn init_interactive_asks_the_essentials_and_writes_an_intake_that_loads() {
     assert_eq!(loaded.patient.date_of_birth.to_string(), "1990-02-03");
     assert_eq!(loaded.patient.member_id, "QX-7788");
 }
+
+#[test]
+fn the_packet_name_does_not_depend_on_how_the_intake_path_is_written() {
+    let input = samples_with_one_bad();
+    let sample = input.path().join("esketamine-trd-initial");
+    let absolute = sample.join("intake.yaml");
+    for (dir, arg) in [(&sample, "intake.yaml"), (&sample, "./intake.yaml"), (&sample, absolute.to_str().unwrap())] {
+        let out = authpack(dir, &["build", "--format", "md", "--force", arg]);
+        assert!(out.status.success(), "{arg}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(sample.join("esketamine-trd-initial.zip").is_file(), "{arg}");
+        std::fs::remove_file(sample.join("esketamine-trd-initial.zip")).unwrap();
+    }
+    // `-o NEW/` with a trailing slash is a folder to make, even for one intake.
+    let out = authpack(&sample, &["build", "--format", "md", "intake.yaml", "-o", "made/"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(sample.join("made/esketamine-trd-initial.zip").is_file());
+}
