@@ -153,33 +153,28 @@ impl Serialize for Date {
     }
 }
 
-impl schemars::JsonSchema for Date {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Date".into()
-    }
+/// A JSON Schema for a type written as text of one shape.
+macro_rules! text_schema {
+    ($type:ty, $name:literal, $pattern:literal, $description:literal) => {
+        impl schemars::JsonSchema for $type {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $name.into()
+            }
 
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
-            "description": "A calendar date, YYYY-MM-DD.",
-        })
-    }
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({ "type": "string", "pattern": $pattern, "description": $description })
+            }
+        }
+    };
 }
 
-impl schemars::JsonSchema for DateTime {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "DateTime".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$",
-            "description": "A local date and time to the minute, YYYY-MM-DDTHH:MM.",
-        })
-    }
-}
+text_schema!(Date, "Date", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "A calendar date, YYYY-MM-DD.");
+text_schema!(
+    DateTime,
+    "DateTime",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$",
+    "A local date and time to the minute, YYYY-MM-DDTHH:MM."
+);
 
 impl<'de> Deserialize<'de> for Date {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
