@@ -172,7 +172,7 @@ text_schema!(Date, "Date", "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "A calendar date, YYY
 text_schema!(
     DateTime,
     "DateTime",
-    "^[0-9]{4}-[0-9]{2}-[0-9]{2}[T ][0-9]{2}:[0-9]{2}$",
+    "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}$",
     "A local date and time to the minute, YYYY-MM-DDTHH:MM."
 );
 
