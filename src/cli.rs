@@ -582,7 +582,7 @@ fn build_one(
                         "redacted": prepared.redacted,
                         "encrypted": password.is_some(),
                     });
-                    Outcome::Built { warnings: prepared.warnings, summary, line, source: text.clone() }
+                    Outcome::Built { warnings: prepared.warnings, summary, line, source: text }
                 }
                 Err(e) => failed(e.to_string()),
             }
