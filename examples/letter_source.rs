@@ -4,9 +4,7 @@
 
 use std::path::PathBuf;
 
-use authpack::policy::PolicySet;
-use authpack::render::Templates;
-use authpack::{Settings, pdf};
+use authpack::{Input, Pack, Settings, pdf};
 
 fn main() {
     let args: Vec<PathBuf> = std::env::args_os().skip(1).map(PathBuf::from).collect();
@@ -15,14 +13,13 @@ fn main() {
         std::process::exit(2);
     };
     let text = std::fs::read_to_string(intake).expect("the intake reads");
-    let templates = Templates::load(None).expect("templates load");
-    let policies = PolicySet::bundled();
-    let typesetter = pdf::Typesetter::new(None, None).expect("fonts load");
-    let settings = Settings::new(&templates, &policies, None);
-    let prepared =
-        authpack::prepare(&text, intake.parent().expect("a folder"), &settings).expect("the intake is valid");
-    let letter = prepared.documents.iter().find(|d| d.name.contains("letter")).expect("a letter");
-    let info = authpack::page_info(&prepared.loaded.intake, &letter.title);
+    let pack = Pack::bundled();
+    let typesetter = pdf::Typesetter::new(None, &pack.layout).expect("fonts load");
+    let settings = Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+    let input = Input { text, folder: intake.parent().expect("a folder").to_path_buf() };
+    let packet = authpack::build(&input, &settings).expect("the intake is valid");
+    let letter = packet.documents.iter().find(|d| d.name.contains("letter")).expect("a letter");
+    let info = pdf::page_info(&packet.reading.checked.intake, &letter.title);
     let (main, _) = typesetter
         .source(&info, &[pdf::Placed { part: pdf::Part::Document(&letter.markdown), fax: false }])
         .expect("source");

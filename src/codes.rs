@@ -1,14 +1,14 @@
 //! Identifier and code newtypes: NPI, ICD-10-CM diagnosis codes, HCPCS/CPT procedure codes.
 //!
 //! Each is checked for its shape when the intake is loaded; a value that fails
-//! becomes a diagnostic naming the field (see `intake::yaml::Checked`).
+//! becomes a diagnostic naming the field (see `yaml::Checked`).
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::date::ParsedVisitor;
-use crate::intake::yaml::Checked;
+use crate::yaml::Checked;
 
 macro_rules! code_newtype {
     ($(#[$doc:meta])* $name:ident, $type_name:literal, $what:literal, $placeholder:literal, $parse:path, $pattern:literal, $described:literal) => {

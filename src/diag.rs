@@ -170,6 +170,20 @@ pub fn sort(diagnostics: &mut [Diagnostic]) {
     });
 }
 
+/// Text made safe for a terminal: control, bidirectional and zero-width
+/// characters are shown as escapes (`\u{1b}`), so nothing printed can move the
+/// cursor, erase or forge a line, or reorder what a reader sees.
+pub fn shown(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c == '\n' || c == '\t' || crate::yaml::forbidden_char(c);
+    if !text.chars().any(unsafe_char) {
+        return text.into();
+    }
+    text.chars()
+        .map(|c| if unsafe_char(c) { format!("\\u{{{:x}}}", c as u32) } else { c.to_string() })
+        .collect::<String>()
+        .into()
+}
+
 /// Counts errors and warnings as a phrase: "2 errors, 1 warning".
 pub fn summary(diagnostics: &[Diagnostic]) -> String {
     let errors = diagnostics.iter().filter(|d| d.is_error()).count();

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::check::{Checked, Content, Media, Record};
 use crate::date::{Date, DateTime};
 use crate::intake::Intake;
 
@@ -22,56 +23,166 @@ use crate::intake::Intake;
 pub const WITHHELD_PDF: &[u8] = include_bytes!("data/withheld-record.pdf");
 
 /// How a field's value is replaced.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-enum Kind {
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    /// A person's name: `Name-A`.
     Name,
+    /// An identifier: `ID000001`.
     Identifier,
+    /// An NPI: a made-up one with a valid check digit.
     Npi,
+    /// A phone or fax number: `555-555-0001`.
     Phone,
-    Email,
+    /// A street line: `1 Redacted Street`.
     Street,
+    /// A city: `City-A`.
     City,
+    /// A ZIP code: its first three digits and `00`.
     PostalCode,
+    /// An organization's name: `Organization A`.
     Organization,
+    /// Free text: `[redacted text 1]`.
     Text,
+    /// An enclosed record's file: `records/withheld-01.pdf`.
     File,
+    /// An enclosed record's title: `Record 1 (withheld)`.
     Title,
+    /// A drug name, kept when authpack knows the drug: `unlisted-drug-1` otherwise.
     Drug,
+    /// A clinical specialty, kept when it is a common one (policies judge it): text otherwise.
+    Specialty,
 }
 
-/// The kind of a field by its key, or `None` to keep it. Anything not named
-/// here is kept, so each new free-text field must be added (a test checks that
-/// no sample's free text survives).
-fn kind(key: &str) -> Option<Kind> {
-    Some(match key {
-        "first_name" | "last_name" | "rater" | "with" | "signer_name" | "contact" => Kind::Name,
-        "member_id"
-        | "group_number"
-        | "prior_authorization_number"
-        | "reference_number"
-        | "reference"
-        | "tax_id"
-        | "claim_number"
-        | "case_number" => Kind::Identifier,
-        "npi" => Kind::Npi,
-        "phone" | "fax" => Kind::Phone,
-        "email" => Kind::Email,
-        "line1" | "line2" => Kind::Street,
-        "city" => Kind::City,
-        "postal_code" => Kind::PostalCode,
-        "file" => Kind::File,
-        "title" => Kind::Title,
-        "clinical_summary" | "urgency_reason" | "notes" | "reason" | "adverse_events" | "denial_reason" | "summary"
-        | "outcome_notes" | "comment" => Kind::Text,
-        _ => return None,
-    })
+/// Specialties kept as written: policies decide on them, and they identify no one.
+const KNOWN_SPECIALTIES: &[&str] = &[
+    "psychiatry",
+    "psychiatric-mental-health",
+    "anesthesiology",
+    "pain-medicine",
+    "neurology",
+    "family-medicine",
+    "internal-medicine",
+];
+
+/// Every address in the intake, by the path of its mapping.
+const ADDRESSES: &[&str] = &[
+    "patient.address",
+    "prescriber.practice.address",
+    "site.address",
+    "payer.prior_authorization.address",
+    "payer.claims.address",
+];
+
+/// Which fields hold what, by path (a list's items written `[]`): the one
+/// definition of what redaction replaces. A field not named here is kept as
+/// written; a test reads the intake's schema and fails on any text field that
+/// is neither here nor in [`KEPT`].
+pub const FIELDS: &[(&str, Kind)] = &[
+    ("patient.first_name", Kind::Name),
+    ("patient.last_name", Kind::Name),
+    ("patient.member_id", Kind::Identifier),
+    ("patient.group_number", Kind::Identifier),
+    ("patient.subscriber.name", Kind::Name),
+    ("patient.phone", Kind::Phone),
+    ("prescriber.first_name", Kind::Name),
+    ("prescriber.last_name", Kind::Name),
+    ("prescriber.specialty", Kind::Specialty),
+    ("prescriber.npi", Kind::Npi),
+    ("prescriber.tax_id", Kind::Identifier),
+    ("prescriber.dea_number", Kind::Identifier),
+    ("prescriber.practice.name", Kind::Organization),
+    ("prescriber.practice.phone", Kind::Phone),
+    ("prescriber.practice.fax", Kind::Phone),
+    ("site.name", Kind::Organization),
+    ("site.npi", Kind::Npi),
+    ("site.tax_id", Kind::Identifier),
+    ("payer.plan_name", Kind::Text),
+    ("payer.prior_authorization.department", Kind::Text),
+    ("payer.prior_authorization.phone", Kind::Phone),
+    ("payer.prior_authorization.fax", Kind::Phone),
+    ("payer.prior_authorization.portal", Kind::Text),
+    ("payer.claims.fax", Kind::Phone),
+    ("payer.claims.portal", Kind::Text),
+    ("request.urgency_reason", Kind::Text),
+    ("request.prior_authorization_number", Kind::Identifier),
+    ("request.exception.reason", Kind::Text),
+    ("treatment_history.antidepressants[].drug", Kind::Drug),
+    ("treatment_history.antidepressants[].notes", Kind::Text),
+    ("treatment_history.augmentations[].agent", Kind::Drug),
+    ("treatment_history.augmentations[].notes", Kind::Text),
+    ("treatment_history.psychotherapy[].notes", Kind::Text),
+    ("treatment_history.neuromodulation[].reason", Kind::Text),
+    ("treatment_history.hospitalizations[].reason", Kind::Text),
+    ("treatment_history.current_medications[].drug", Kind::Drug),
+    ("treatment_history.esketamine.reason", Kind::Text),
+    ("treatment_history.pain_treatments[].name", Kind::Drug),
+    ("treatment_history.pain_treatments[].notes", Kind::Text),
+    ("assessments[].rater", Kind::Name),
+    ("safety.adverse_events", Kind::Text),
+    ("clinical_summary", Kind::Text),
+    ("appeal.reference_number", Kind::Identifier),
+    ("appeal.denial_reason", Kind::Text),
+    ("appeal.representative.name", Kind::Name),
+    ("appeal.representative.relationship", Kind::Text),
+    ("appeal.representative.phone", Kind::Phone),
+    ("calls[].with", Kind::Name),
+    ("calls[].reference", Kind::Identifier),
+    ("calls[].summary", Kind::Text),
+    ("attachments[].file", Kind::File),
+    ("attachments[].title", Kind::Title),
+];
+
+/// Text fields kept as written, with why: they are what a packet is about, or
+/// they identify no one.
+pub const KEPT: &[(&str, &str)] = &[
+    ("request.policy", "a policy profile's id or file"),
+    ("request.place_of_service", "a CMS code"),
+    ("patient.address.state", "a state identifies no one"),
+    ("payer.name", "the plan, which the packet is addressed to"),
+    ("prescriber.credentials", "MD, DO, NP"),
+    ("prescriber.practice.address.state", "a state identifies no one"),
+    ("site.address.state", "a state identifies no one"),
+    ("payer.prior_authorization.address.state", "a state identifies no one"),
+    ("payer.claims.address.state", "a state identifies no one"),
+];
+
+/// The kind of the field at `path` (items of lists written `[]`), or `None` to keep it.
+pub fn kind_of(path: &str) -> Option<Kind> {
+    if let Some((_, k)) = FIELDS.iter().find(|(p, _)| *p == path) {
+        return Some(*k);
+    }
+    let (owner, field) = path.rsplit_once('.')?;
+    if !ADDRESSES.contains(&owner) {
+        return None;
+    }
+    match field {
+        "line1" | "line2" => Some(Kind::Street),
+        "city" => Some(Kind::City),
+        "postal_code" => Some(Kind::PostalCode),
+        _ => None,
+    }
 }
 
-/// Keys whose `name` is an organization that, with a patient's records, could locate them.
-const ORGANIZATIONS: &[&str] = &["practice", "site"];
-
-/// Keys whose `name` is a person.
-const PEOPLE: &[&str] = &["subscriber"];
+/// A path with its list indices written `[]`: `calls[2].with` is `calls[].with`.
+fn pattern(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut in_index = false;
+    for c in path.chars() {
+        match c {
+            '[' => {
+                in_index = true;
+                out.push('[');
+            }
+            ']' => {
+                in_index = false;
+                out.push(']');
+            }
+            _ if in_index => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 /// The offset every date moves by: back by whole weeks, from 53 to 104, chosen
 /// from the intake's own hash so the same intake always redacts the same way.
@@ -130,7 +241,6 @@ impl Redactor {
             Kind::Identifier => format!("ID{:06}", n),
             Kind::Npi => npi(n),
             Kind::Phone => format!("555-555-{:04}", n % 10_000),
-            Kind::Email => format!("person-{n}@example.invalid"),
             Kind::Street => format!("{n} Redacted Street"),
             Kind::City => format!("City-{}", letter(n)),
             Kind::PostalCode => format!("{}00", value.chars().take(3).collect::<String>()),
@@ -140,6 +250,7 @@ impl Redactor {
             Kind::File => format!("records/withheld-{n:02}.pdf"),
             Kind::Title => format!("Record {n} (withheld)"),
             Kind::Drug => format!("unlisted-drug-{n}"),
+            Kind::Specialty => format!("specialty-{n}"),
         };
         self.seen.insert((kind, value.to_string()), p.clone());
         p
@@ -155,33 +266,30 @@ impl Redactor {
         None
     }
 
-    fn walk(&mut self, value: &mut Value, parent: &str, key: &str) {
+    /// Walks the intake with owned paths: each string is replaced by the kind its path names.
+    fn walk(&mut self, value: &mut Value, path: String) {
         match value {
-            Value::String(s) => {
-                let kind = match kind(key) {
-                    Some(k) => Some(k),
-                    // A drug authpack knows is kept; any other text there could be anything.
-                    None if matches!(key, "drug" | "agent") && crate::reference::find_drug(s).is_none() => {
-                        Some(Kind::Drug)
+            Value::String(s) => match kind_of(&pattern(&path)) {
+                // A drug authpack knows is kept; any other text there could be anything.
+                Some(Kind::Drug) if crate::reference::find_drug(s).is_some() => {}
+                Some(Kind::Specialty) if KNOWN_SPECIALTIES.contains(&s.trim().to_ascii_lowercase().as_str()) => {}
+                Some(Kind::Specialty) => *s = self.placeholder(Kind::Text, s),
+                Some(kind) => *s = self.placeholder(kind, s),
+                None => {
+                    if let Some(shifted) = self.shift(s) {
+                        *s = shifted;
                     }
-                    None if key == "name" && ORGANIZATIONS.contains(&parent) => Some(Kind::Organization),
-                    None if key == "name" && PEOPLE.contains(&parent) => Some(Kind::Name),
-                    None => None,
-                };
-                if let Some(kind) = kind {
-                    *s = self.placeholder(kind, s);
-                } else if let Some(shifted) = self.shift(s) {
-                    *s = shifted;
                 }
-            }
+            },
             Value::Array(items) => {
-                for item in items {
-                    self.walk(item, parent, key);
+                for (i, item) in items.iter_mut().enumerate() {
+                    self.walk(item, format!("{path}[{i}]"));
                 }
             }
             Value::Object(map) => {
                 for (k, v) in map.iter_mut() {
-                    self.walk(v, key, k);
+                    let child = if path.is_empty() { k.clone() } else { format!("{path}.{k}") };
+                    self.walk(v, child);
                 }
             }
             Value::Number(_) | Value::Bool(_) | Value::Null => {}
@@ -210,16 +318,60 @@ fn npi(n: usize) -> String {
     format!("{body}{}", (10 - sum % 10) % 10)
 }
 
+/// A checked intake with the people taken out: its values as [`FIELDS`] says,
+/// every date shifted, every record withheld. Its hash is the redacted text's.
+pub fn apply(checked: Checked) -> Result<Checked, RedactError> {
+    let (intake, text) = redact(&checked.intake, &checked.sha256)?;
+    let positions = crate::intake::load_intake(&text).map(|l| l.positions).unwrap_or_default();
+    let records = checked
+        .records
+        .iter()
+        .zip(&intake.attachments)
+        .enumerate()
+        .map(|(i, (r, a))| Record {
+            entry: format!("attachments/{:02}-{}", i + 1, crate::package::safe_entry_name(&a.file)),
+            title: a.title.clone().unwrap_or_else(|| format!("Record {}", i + 1)),
+            media: Media::Pdf,
+            size: WITHHELD_PDF.len() as u64,
+            sha256: crate::package::sha256_hex(WITHHELD_PDF),
+            pages: Some(1),
+            faxed: true,
+            content: Content::Bytes(WITHHELD_PDF.into()),
+            ..r.clone()
+        })
+        .collect();
+    Ok(Checked {
+        sha256: crate::package::sha256_hex(text.as_bytes()),
+        intake,
+        positions,
+        records,
+        redacted: true,
+        ..checked
+    })
+}
+
+/// The redacted intake did not load back: a bug, and nothing is written.
+#[derive(Debug, thiserror::Error)]
+#[error("redaction failed (a bug; nothing was written): {0}")]
+pub struct RedactError(String);
+
+impl From<RedactError> for crate::reading::Rejected {
+    fn from(e: RedactError) -> Self {
+        vec![crate::diag::Diagnostic::error("", e.to_string())].into()
+    }
+}
+
 /// The intake with people taken out, as JSON text (which is YAML, so it loads
 /// like any intake). Fails only if the redacted values do not load back.
-pub fn redact(intake: &Intake, intake_sha256: &str) -> Result<(Intake, String), String> {
-    let mut value = serde_json::to_value(intake).map_err(|e| e.to_string())?;
+pub fn redact(intake: &Intake, intake_sha256: &str) -> Result<(Intake, String), RedactError> {
+    let mut value = serde_json::to_value(intake).map_err(|e| RedactError(e.to_string()))?;
     let offset = offset_keeping_age(intake, intake_sha256);
     let mut redactor = Redactor { offset, seen: BTreeMap::new(), counts: BTreeMap::new() };
-    redactor.walk(&mut value, "", "");
-    let text = serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?;
-    let redacted = crate::intake::load_intake(&text)
-        .map_err(|d| d.iter().map(|d| format!("{}: {}", d.path, d.message)).collect::<Vec<_>>().join("; "))?;
+    redactor.walk(&mut value, String::new());
+    let text = serde_json::to_string_pretty(&value).map_err(|e| RedactError(e.to_string()))?;
+    let redacted = crate::intake::load_intake(&text).map_err(|d| {
+        RedactError(d.iter().map(|d| format!("{}: {}", d.path, d.message)).collect::<Vec<_>>().join("; "))
+    })?;
     Ok((redacted.intake, text))
 }
 

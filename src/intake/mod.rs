@@ -1,18 +1,21 @@
 //! Load: YAML text to a typed [`Intake`], with the position of every value.
 
 pub mod model;
-pub(crate) mod yaml;
+pub mod starter;
 
+pub use crate::yaml::Positions;
 pub use model::*;
-pub use yaml::Positions;
 
 use crate::codes::{IcdCode, Ndc, Npi, ProcedureCode};
 use crate::date::{DATE_TIME_TYPE_NAME, DATE_TYPE_NAME, Date, DateTime};
 use crate::diag::Diagnostic;
-use yaml::Checked;
+use crate::yaml::{self, Checked};
+
+/// The intake format this version reads.
+pub const FORMAT: u32 = 1;
 
 /// The scalar types validated as they are read.
-const CHECKED: &[Checked] = &[
+pub(crate) const CHECKED: &[Checked] = &[
     Checked { name: DATE_TYPE_NAME, validate: |t| Date::parse(t).map(drop), placeholder: "2000-01-01", what: "date" },
     Checked {
         name: DATE_TIME_TYPE_NAME,
@@ -35,27 +38,41 @@ pub struct Loaded {
     pub positions: Positions,
 }
 
-/// Parses an intake, or returns every problem found in it.
+/// What loading gave: the intake (with placeholders where values did not fit,
+/// unless the file could not be read as an intake at all), the paths of those
+/// placeholders, and every problem found.
+pub struct Load {
+    /// The intake, when the file is a YAML mapping.
+    pub loaded: Option<Loaded>,
+    /// Paths whose value did not fit; a placeholder stands in for each.
+    pub placeholders: Vec<String>,
+    /// Every problem found while loading.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Loads an intake, reporting every problem at once.
+pub fn load(text: &str) -> Load {
+    let read = yaml::read::<Intake>(text, CHECKED);
+    Load {
+        loaded: read.value.map(|intake| Loaded { intake, positions: read.positions }),
+        placeholders: read.placeholders,
+        diagnostics: read.diagnostics,
+    }
+}
+
+/// Loads an intake that must have no problems at all.
 pub fn load_intake(text: &str) -> Result<Loaded, Vec<Diagnostic>> {
     let (intake, positions) = yaml::from_str::<Intake>(text, CHECKED)?;
     Ok(Loaded { intake, positions })
 }
 
-/// Parses an intake, returning the problems found and, unless the file could
-/// not be read as an intake at all, the intake with placeholders standing in
-/// for the values that did not fit (so later checks can still look at the rest).
-pub fn read_intake(text: &str) -> (Option<Loaded>, Vec<Diagnostic>) {
-    let read = yaml::read::<Intake>(text, CHECKED);
-    (read.value.map(|intake| Loaded { intake, positions: read.positions }), read.diagnostics)
-}
-
-/// Whether a diagnostic at `path` may rest on a value that failed to load at `failed`:
-/// one lies inside the other, or both are fields of the same object.
-pub fn related(path: &str, failed: &str) -> bool {
-    fn parent(p: &str) -> &str {
-        p.rfind(['.', '[']).map_or("", |i| &p[..i])
-    }
-    failed.is_empty() || path.starts_with(failed) || failed.starts_with(path) || parent(path) == parent(failed)
+/// Whether a value at `path` may rest on a placeholder: the path is a failed
+/// value, lies inside one, or holds one (a check of a list reads its items).
+pub fn rests_on(path: &str, placeholders: &[String]) -> bool {
+    let within = |inner: &str, outer: &str| {
+        outer.is_empty() || inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with(['.', '[']))
+    };
+    placeholders.iter().any(|p| within(path, p) || (!path.is_empty() && within(p, path)))
 }
 
 /// The JSON Schema of the intake (draft 2020-12), from the same types and doc
@@ -65,4 +82,21 @@ pub fn schema_json() -> String {
     schema.insert("$id".into(), "https://authpack.invalid/schema/intake-format-1.json".into());
     schema.insert("title".into(), "authpack intake, format 1".into());
     serde_json::to_string_pretty(&schema).expect("a schema serializes")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rests_on;
+
+    #[test]
+    fn a_check_rests_on_a_placeholder_inside_beside_or_holding_it() {
+        let failed = ["request.date".to_string(), "diagnoses[1].code".to_string()];
+        assert!(rests_on("request.date", &failed));
+        assert!(rests_on("diagnoses[1].code", &failed));
+        assert!(rests_on("diagnoses", &failed), "a check of the list reads its items");
+        assert!(!rests_on("diagnoses[0].code", &failed));
+        assert!(!rests_on("request.dates", &failed), "a longer name is another field");
+        assert!(!rests_on("patient.first_name", &failed));
+        assert!(rests_on("anything", &["".to_string()]), "the whole file did not load");
+    }
 }

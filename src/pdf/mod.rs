@@ -7,6 +7,9 @@
 //! path is refused. Dates are fixed, so output is deterministic.
 
 pub mod markup;
+mod packet;
+
+pub use packet::{FAX_PDF, Typeset, page_info, typeset};
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -21,7 +24,9 @@ use typst::utils::LazyHash;
 use typst::{Library, LibraryExt, World};
 use typst_layout::PagedDocument;
 
+use crate::check::Media;
 use crate::date::Date;
+use crate::files;
 
 /// Stands in a rendered document for the combined fax's page count; the layout
 /// replaces it with the count as it lays the fax out. Private-use characters no
@@ -31,8 +36,8 @@ pub const FAX_PAGES_MARK: &str = "\u{F8FE}fax-pages\u{F8FF}";
 /// The stack a thread that typesets needs: Typst's layout and export recurse deeply.
 pub const STACK_SIZE: usize = 16 * 1024 * 1024;
 
-/// The default page layout.
-pub const DEFAULT_LAYOUT: &str = include_str!("../../packet-templates/layout.typ");
+/// The largest font file read.
+pub const MAX_FONT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A typesetting failure.
 #[derive(Debug, thiserror::Error)]
@@ -53,14 +58,12 @@ pub enum PdfError {
         /// Why.
         why: String,
     },
-    /// A font file could not be read.
-    #[error("font {path}: {why}")]
-    Font {
-        /// The file.
-        path: String,
-        /// Why.
-        why: String,
-    },
+    /// A font file or folder could not be read.
+    #[error("a font cannot be loaded")]
+    FontFile(#[source] crate::files::FileError),
+    /// A file in the font folder is not a font.
+    #[error("{0}: is not a font Typst can read")]
+    NotAFont(String),
 }
 
 /// Fonts and layout, loaded once and used for every document.
@@ -90,12 +93,14 @@ pub struct PageInfo {
 pub enum Part<'a> {
     /// A rendered document (Markdown).
     Document(&'a str),
-    /// An enclosed record: its title, packet name and bytes.
+    /// An enclosed record: its title, packet name, kind and bytes.
     Enclosure {
         /// Title, printed above each page.
         title: &'a str,
         /// Name inside the packet (`attachments/01-x.pdf`).
         name: &'a str,
+        /// What the bytes are.
+        media: Media,
         /// The file's bytes.
         bytes: &'a [u8],
     },
@@ -119,24 +124,23 @@ pub struct Laid {
     today: Option<Datetime>,
 }
 
-/// What kind of record an enclosure is (PDF or image), and how many pages it takes.
-pub fn enclosure_pages(name: &str, bytes: &[u8]) -> Result<(bool, usize), PdfError> {
-    let lower = name.to_ascii_lowercase();
-    let fail = |why: &str| PdfError::Enclosure { name: name.to_string(), why: why.to_string() };
-    if lower.ends_with(".pdf") {
-        let pdf = hayro_syntax::Pdf::new(bytes.to_vec()).map_err(|e| match e {
-            hayro_syntax::LoadPdfError::Decryption(_) => fail("it is encrypted; enclose an unencrypted copy"),
-            _ => fail("it is damaged or not a PDF"),
-        })?;
-        let pages = pdf.pages().len();
-        if pages == 0 {
-            return Err(fail("it has no pages"));
+/// How many pages a record takes in the fax, or why it cannot be placed.
+pub fn enclosure_pages(media: Media, bytes: &[u8]) -> Result<usize, String> {
+    match media {
+        Media::Pdf => {
+            let pdf = hayro_syntax::Pdf::new(bytes.to_vec()).map_err(|e| match e {
+                hayro_syntax::LoadPdfError::Decryption(_) => {
+                    "cannot be placed in the fax PDF: it is encrypted; enclose an unencrypted copy".to_string()
+                }
+                _ => "cannot be placed in the fax PDF: it is damaged or not a PDF".to_string(),
+            })?;
+            match pdf.pages().len() {
+                0 => Err("cannot be placed in the fax PDF: it has no pages".into()),
+                n => Ok(n),
+            }
         }
-        Ok((true, pages))
-    } else if lower.ends_with(".png") || lower.ends_with(".jpg") || lower.ends_with(".jpeg") {
-        Ok((false, 1))
-    } else {
-        Err(fail("only PDF, PNG and JPEG records can be placed as pages"))
+        Media::Png | Media::Jpeg => Ok(1),
+        Media::Other => Err("cannot be placed in the fax PDF: only PDF, PNG and JPEG records can".into()),
     }
 }
 
@@ -147,29 +151,16 @@ fn string(text: &str) -> String {
 }
 
 impl Typesetter {
-    /// Loads the bundled fonts, any `.ttf`/`.otf` files in `font_dir`, and the layout (default or replaced).
-    pub fn new(font_dir: Option<&Path>, layout: Option<String>) -> Result<Typesetter, PdfError> {
+    /// Loads the bundled fonts, any `.ttf`/`.otf` files in `font_dir`, and the layout.
+    pub fn new(font_dir: Option<&Path>, layout: &str) -> Result<Typesetter, PdfError> {
         let mut fonts: Vec<Font> = typst_assets::fonts().flat_map(|data| Font::iter(Bytes::new(data))).collect();
         if let Some(dir) = font_dir {
-            let err = |why: String| PdfError::Font { path: dir.display().to_string(), why };
-            let mut paths: Vec<_> = std::fs::read_dir(dir)
-                .map_err(|e| err(e.to_string()))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .collect();
-            paths.sort();
-            for path in paths {
-                let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("").to_ascii_lowercase();
-                if matches!(ext.as_str(), "ttf" | "otf" | "ttc" | "otc") {
-                    let data = std::fs::read(&path)
-                        .map_err(|e| PdfError::Font { path: path.display().to_string(), why: e.to_string() })?;
-                    let before = fonts.len();
-                    fonts.extend(Font::iter(Bytes::new(data)));
-                    if fonts.len() == before {
-                        return Err(PdfError::Font {
-                            path: path.display().to_string(),
-                            why: "not a font Typst can read".into(),
-                        });
-                    }
+            for path in files::list(dir, &[".ttf", ".otf", ".ttc", ".otc"]).map_err(PdfError::FontFile)? {
+                let data = files::read(&path, MAX_FONT_BYTES).map_err(PdfError::FontFile)?;
+                let before = fonts.len();
+                fonts.extend(Font::iter(Bytes::new(data)));
+                if fonts.len() == before {
+                    return Err(PdfError::NotAFont(path.display().to_string()));
                 }
             }
         }
@@ -178,7 +169,7 @@ impl Typesetter {
             library: LazyHash::new(Library::builder().build()),
             book: LazyHash::new(book),
             fonts,
-            layout: layout.unwrap_or_else(|| DEFAULT_LAYOUT.to_string()),
+            layout: layout.to_string(),
         })
     }
 
@@ -223,8 +214,10 @@ impl Typesetter {
                     main.push_str(&typst.replace(FAX_PAGES_MARK, "\";#fax-pages();#\""));
                     main.push_str("\n]\n");
                 }
-                Part::Enclosure { title, name, bytes } => {
-                    let (is_pdf, pages) = enclosure_pages(name, bytes)?;
+                Part::Enclosure { title, name, media, bytes } => {
+                    let pages = enclosure_pages(*media, bytes)
+                        .map_err(|why| PdfError::Enclosure { name: name.to_string(), why })?;
+                    let is_pdf = *media == Media::Pdf;
                     let vpath = format!("/{}", name.trim_start_matches('/'));
                     files.insert(vpath.clone(), bytes.to_vec());
                     main.push_str("#start-part()\n");

@@ -2,8 +2,10 @@
 //! missing from the intake and its derived facts, with evidence and a hint.
 
 mod rules;
+mod select;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -12,6 +14,7 @@ use crate::date::Date;
 use crate::intake::{Indication, Instrument, Intake, RequestKind, Therapy};
 
 pub use rules::{Rule, describe_trial, outcome_label, serde_label};
+pub use select::{PolicyError, resolve, select};
 
 /// A payer policy profile: the criteria one published policy applies.
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -194,26 +197,17 @@ pub const BUNDLED: &[(&str, &str)] = &[
     ("ketamine-iv-chronic-pain.yaml", include_str!("../../packet-templates/policies/ketamine-iv-chronic-pain.yaml")),
 ];
 
-/// A policy file that does not parse, with the reason.
-#[derive(Debug, thiserror::Error)]
-#[error("policy {name} does not parse: {reason}")]
-pub struct PolicyError {
-    /// The file.
-    pub name: String,
-    /// Why.
-    pub reason: String,
-}
-
-/// Parses one policy profile.
-pub fn parse_profile(name: &str, text: &str) -> Result<PolicyProfile, PolicyError> {
-    serde_saphyr::from_str(text).map_err(|e| PolicyError { name: name.to_string(), reason: e.to_string() })
+/// Parses one policy profile with the intake's loader: the same strictness,
+/// every problem with its path, line and column.
+pub fn parse_profile(text: &str) -> Result<PolicyProfile, Vec<crate::diag::Diagnostic>> {
+    crate::yaml::from_str::<PolicyProfile>(text, crate::yaml::DATES).map(|(profile, _)| profile)
 }
 
 /// A set of profiles by id.
 #[derive(Clone, Debug, Default)]
 pub struct PolicySet {
     /// Profiles by id.
-    pub profiles: BTreeMap<String, PolicyProfile>,
+    pub profiles: BTreeMap<String, Arc<PolicyProfile>>,
 }
 
 impl PolicySet {
@@ -221,15 +215,26 @@ impl PolicySet {
     pub fn bundled() -> PolicySet {
         let mut set = PolicySet::default();
         for (name, text) in BUNDLED {
-            let profile = parse_profile(name, text).expect("bundled policies parse (tested)");
-            set.profiles.insert(profile.id.clone(), profile);
+            let profile =
+                parse_profile(text).unwrap_or_else(|d| panic!("bundled policy {name} parses (tested): {d:?}"));
+            set.insert(profile);
         }
         set
     }
 
+    /// Adds a profile, replacing one with the same id.
+    pub fn insert(&mut self, profile: PolicyProfile) {
+        self.profiles.insert(profile.id.clone(), Arc::new(profile));
+    }
+
     /// The default profile for a therapy and indication.
-    pub fn default_for(&self, therapy: Therapy, indication: Indication) -> Option<&PolicyProfile> {
+    pub fn default_for(&self, therapy: Therapy, indication: Indication) -> Option<&Arc<PolicyProfile>> {
         self.profiles.values().find(|p| p.default && p.therapy == therapy && p.indications.contains(&indication))
+    }
+
+    /// The ids, sorted.
+    pub fn ids(&self) -> Vec<&str> {
+        self.profiles.keys().map(String::as_str).collect()
     }
 }
 

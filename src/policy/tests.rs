@@ -29,7 +29,7 @@ fn phq9(results: &[(u32, &str)]) -> Vec<Assessment> {
 }
 
 fn rule(yaml: &str) -> Rule {
-    serde_saphyr::from_str(yaml).unwrap_or_else(|e| panic!("{yaml}: {e}"))
+    crate::yaml::from_str::<Rule>(yaml, crate::yaml::DATES).map(|(r, _)| r).unwrap_or_else(|e| panic!("{yaml}: {e:?}"))
 }
 
 fn judge(rule: &Rule, intake: &Intake) -> Status {
@@ -370,7 +370,7 @@ fn every_bundled_profile_parses_with_the_generic_ids_and_evaluates_every_sample(
 #[test]
 fn a_profile_older_than_a_year_is_stale() {
     let set = PolicySet::bundled();
-    let mut profile = set.profiles["esketamine-trd"].clone();
+    let mut profile = set.profiles["esketamine-trd"].as_ref().clone();
     let intake = base();
     assert!(!evaluate(&profile, &intake, &assess(&intake)).stale);
     profile.source.as_of = date("2025-11-19");

@@ -120,7 +120,7 @@ fn every_sample_and_starter_validates_against_the_schema_and_mistakes_do_not() {
     }
     for therapy in ["esketamine-nasal", "ketamine-iv", "ketamine-im"] {
         for kind in ["initial", "continuation", "appeal"] {
-            let text = authpack::cli::starter(therapy, kind);
+            let text = authpack::intake::starter::starter(therapy, kind);
             assert!(text.starts_with("# yaml-language-server: $schema=intake.schema.json\n"));
             let errors: Vec<String> = validator.iter_errors(&yaml_to_json(&text)).map(|e| e.to_string()).collect();
             assert!(errors.is_empty(), "starter {therapy} {kind}: {errors:?}");

@@ -3,9 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use authpack::policy::PolicySet;
-use authpack::render::Templates;
-use authpack::{Prepared, Settings};
+use authpack::pdf::Typesetter;
+use authpack::{Input, Pack, Packet, Settings};
 
 /// The repository root.
 pub fn root() -> PathBuf {
@@ -24,9 +23,15 @@ pub fn scenarios(dir: &Path) -> Vec<(String, PathBuf)> {
     found
 }
 
+/// The binary under test: `AUTHPACK_BIN` when set (CI points it at the release
+/// build users run), else the one cargo built with the tests.
+pub fn binary() -> PathBuf {
+    std::env::var_os("AUTHPACK_BIN").map(PathBuf::from).unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_authpack")))
+}
+
 /// Runs the authpack binary in `dir` with `args`, with a fixed environment.
 pub fn authpack(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_authpack"))
+    Command::new(binary())
         .args(args)
         .current_dir(dir)
         .env_remove("SOURCE_DATE_EPOCH")
@@ -35,34 +40,39 @@ pub fn authpack(dir: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
-/// Loads, checks, assesses, evaluates and renders an intake in memory.
-pub fn prepare(intake: &Path) -> Prepared {
-    let text = std::fs::read_to_string(intake).unwrap();
-    prepare_text(&text, intake.parent().unwrap())
-}
-
-/// The same, from text whose records are under `base`.
-pub fn prepare_text(text: &str, base: &Path) -> Prepared {
-    let templates = Templates::load(None).unwrap();
-    let policies = PolicySet::bundled();
-    let typesetter = typesetter();
-    let settings = Settings::new(&templates, &policies, Some(typesetter));
-    match authpack::prepare(text, base, &settings) {
-        Ok(p) => p,
-        Err(e) => panic!("{e}: {e:?}"),
-    }
-}
-
-/// Builds a packet in memory.
-pub fn packet_bytes(prepared: &Prepared) -> Vec<u8> {
-    let mut out = std::io::Cursor::new(Vec::new());
-    let seconds = prepared.loaded.intake.request.date.unix_seconds();
-    authpack::write(prepared, &mut out, seconds).unwrap();
-    out.into_inner()
+/// The bundled pack, loaded once for the whole test binary.
+pub fn pack() -> &'static Pack {
+    static ONE: std::sync::OnceLock<Pack> = std::sync::OnceLock::new();
+    ONE.get_or_init(Pack::bundled)
 }
 
 /// One typesetter for the whole test binary: fonts load once.
-pub fn typesetter() -> &'static authpack::pdf::Typesetter {
-    static ONE: std::sync::OnceLock<authpack::pdf::Typesetter> = std::sync::OnceLock::new();
-    ONE.get_or_init(|| authpack::pdf::Typesetter::new(None, None).unwrap())
+pub fn typesetter() -> &'static Typesetter {
+    static ONE: std::sync::OnceLock<Typesetter> = std::sync::OnceLock::new();
+    ONE.get_or_init(|| Typesetter::new(None, &pack().layout).unwrap())
+}
+
+/// The settings `authpack build` uses by default (Markdown and PDFs).
+pub fn settings(redact: bool) -> Settings<'static> {
+    Settings { pack: pack(), policy: None, typesetter: Some(typesetter()), markdown: true, redact }
+}
+
+/// Builds an intake's packet in memory.
+pub fn build(intake: &Path) -> Packet {
+    let text = std::fs::read_to_string(intake).unwrap();
+    build_text(&text, intake.parent().unwrap())
+}
+
+/// The same, from text whose records are under `folder`.
+pub fn build_text(text: &str, folder: &Path) -> Packet {
+    let input = Input { text: text.to_string(), folder: folder.to_path_buf() };
+    authpack::build(&input, &settings(false)).unwrap_or_else(|e| panic!("{e}: {e:?}"))
+}
+
+/// A packet's zip, as `authpack build` writes it.
+pub fn packet_bytes(packet: &Packet) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let seconds = packet.reading.checked.intake.request.date.unix_seconds();
+    packet.write(&mut out, seconds, None).unwrap();
+    out.into_inner()
 }

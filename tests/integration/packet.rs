@@ -6,7 +6,7 @@ use std::io::{Cursor, Read};
 
 use proptest::prelude::*;
 
-use crate::harness::{packet_bytes, prepare_text, root};
+use crate::harness::{build_text, packet_bytes, root};
 
 fn sample() -> String {
     std::fs::read_to_string(root().join("samples/esketamine-trd-initial/intake.yaml")).unwrap()
@@ -34,7 +34,7 @@ proptest! {
         let base = root().join("samples/esketamine-trd-initial");
         // Characters no bundled font has are refused by design (tested in pdf.rs); keep to the rest.
         let summary: String = summary.chars().map(|c| if crate::harness::typesetter().covers(c) { c } else { '?' }).collect();
-        let prepared = prepare_text(&variant(&summary, dose, madrs), &base);
+        let prepared = build_text(&variant(&summary, dose, madrs), &base);
         let bytes = packet_bytes(&prepared);
         prop_assert_eq!(&bytes, &packet_bytes(&prepared));
 
@@ -62,7 +62,7 @@ proptest! {
 fn text_that_looks_like_markup_or_templates_stays_literal() {
     let hostile = "*bold* _it_ `raw` <b>x</b> [link](http://x) {{ intake }} {% if x %} # heading | pipe \\ $x$ #read(\"/etc/passwd\")";
     let base = root().join("samples/esketamine-trd-initial");
-    let prepared = prepare_text(&variant(hostile, 150, 33), &base);
+    let prepared = build_text(&variant(hostile, 150, 33), &base);
     let letter = &prepared.documents.iter().find(|d| d.name.starts_with("letter")).unwrap().markdown;
     assert!(letter.contains(r"\*bold\* \_it\_ \`raw\` \<b\>x\</b\> \[link\](http://x) {{ intake }} {% if x %} \# heading \| pipe \\ $x$ \#read"), "{letter}");
 }

@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::process::Command;
 
-use crate::harness::{packet_bytes, prepare, prepare_text, root, scenarios};
+use crate::harness::{build, build_text, packet_bytes, root, scenarios};
 
 /// The text of a whole PDF.
 pub fn pdf_text(pdf: &[u8]) -> String {
@@ -39,9 +39,9 @@ fn squash(s: &str) -> String {
 #[test]
 fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() {
     for (name, dir) in scenarios(&root().join("samples")) {
-        let prepared = prepare(&dir.join("intake.yaml"));
-        let intake = &prepared.loaded.intake;
-        let (_, fax) = prepared.pdfs.iter().find(|(n, _)| n == "fax-combined.pdf").expect("a combined PDF");
+        let prepared = build(&dir.join("intake.yaml"));
+        let intake = &prepared.reading.checked.intake;
+        let fax = prepared.bytes("fax-combined.pdf").expect("a combined PDF");
         let texts = pages(fax);
         assert_eq!(Some(texts.len()), prepared.fax_pages, "{name}: page count");
         let patient = format!("{} {}", intake.patient.first_name, intake.patient.last_name);
@@ -63,8 +63,8 @@ fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() 
         );
 
         // Every page of every enclosure is placed, in order.
-        for r in &prepared.records {
-            let bytes = std::fs::read(&r.path).unwrap();
+        for r in &prepared.reading.checked.records {
+            let bytes = r.bytes().expect("a faxed record is held").to_vec();
             let n = if r.entry.ends_with(".pdf") { hayro_syntax::Pdf::new(bytes).unwrap().pages().len() } else { 1 };
             for k in 1..=n {
                 let label = squash(&format!("Enclosure: {} (", r.title));
@@ -84,7 +84,7 @@ fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() 
 #[test]
 fn every_document_has_its_pdf_and_the_packet_holds_them() {
     let dir = root().join("samples/ketamine-iv-appeal");
-    let prepared = prepare(&dir.join("intake.yaml"));
+    let prepared = build(&dir.join("intake.yaml"));
     let bytes = packet_bytes(&prepared);
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
     for d in &prepared.documents {
@@ -128,8 +128,8 @@ fn hostile_text_comes_out_of_the_pdf_literally() {
         block.push_str(&format!("  {line}\n"));
     }
     let intake = format!("{}{}{}", &text[..start], block, &text[end..]);
-    let prepared = prepare_text(&intake, &root().join("samples/esketamine-trd-initial"));
-    let (_, letter) = prepared.pdfs.iter().find(|(n, _)| n == "letter-of-medical-necessity.pdf").unwrap();
+    let prepared = build_text(&intake, &root().join("samples/esketamine-trd-initial"));
+    let letter = prepared.bytes("letter-of-medical-necessity.pdf").unwrap();
     let flat = squash(&pages(letter).join(" "));
     for h in hostile {
         assert!(flat.contains(h), "'{h}' is not literal in the letter PDF");

@@ -1,14 +1,14 @@
 //! Every bundled sample: its check output and every document, snapshotted;
 //! its packet built by the binary, reopened by `unzip -t`, verified and rebuilt byte for byte.
 
-use crate::harness::{authpack, packet_bytes, prepare, root, scenarios};
+use crate::harness::{authpack, build, packet_bytes, root, scenarios};
 
 #[test]
 fn every_sample_document_matches_its_snapshot() {
     let samples = scenarios(&root().join("samples"));
     assert!(samples.len() >= 3, "at least three samples");
     for (name, dir) in samples {
-        let prepared = prepare(&dir.join("intake.yaml"));
+        let prepared = build(&dir.join("intake.yaml"));
         for doc in &prepared.documents {
             let snapshot = format!("{name}__{}", doc.name.trim_end_matches(".md"));
             insta::assert_snapshot!(snapshot, doc.markdown);
@@ -39,7 +39,7 @@ fn every_sample_builds_a_packet_readers_accept_and_rebuilds_identically() {
         }
         let (a, b) = (std::fs::read(&first).unwrap(), std::fs::read(&second).unwrap());
         assert_eq!(a, b, "{name}: two builds differ");
-        assert_eq!(a, packet_bytes(&prepare(&dir.join("intake.yaml"))), "{name}: binary and library differ");
+        assert_eq!(a, packet_bytes(&build(&dir.join("intake.yaml"))), "{name}: binary and library differ");
 
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&first).unwrap().permissions().mode() & 0o777, 0o600, "{name}");

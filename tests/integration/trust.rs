@@ -7,11 +7,7 @@ use std::io::Read;
 use std::path::Path;
 use std::process::Command;
 
-use authpack::Settings;
-use authpack::policy::PolicySet;
-use authpack::render::Templates;
-
-use crate::harness::{authpack, prepare, root, scenarios, typesetter};
+use crate::harness::{authpack, root, scenarios};
 
 /// Every string of the intake under a key that redaction must replace, at least 4 characters long.
 fn sensitive_values(intake: &authpack::intake::Intake) -> BTreeSet<String> {
@@ -84,36 +80,45 @@ fn packet_texts(bytes: &[u8]) -> Vec<(String, String)> {
 
 #[test]
 fn a_redacted_packet_holds_no_identifying_value_and_reaches_the_same_verdicts() {
-    let templates = Templates::load(None).unwrap();
-    let policies = PolicySet::bundled();
+    // Through the binary under test: the release build once redacted differently from the debug build.
     for (name, dir) in scenarios(&root().join("samples")) {
-        let original = prepare(&dir.join("intake.yaml"));
-        let text = std::fs::read_to_string(dir.join("intake.yaml")).unwrap();
-        let settings = Settings { redact: true, ..Settings::new(&templates, &policies, Some(typesetter())) };
-        let redacted = authpack::prepare(&text, &dir, &settings).unwrap_or_else(|e| panic!("{name}: {e}"));
-
-        let verdicts =
-            |p: &authpack::Prepared| p.evaluation.criteria.iter().map(|c| (c.id.clone(), c.status)).collect::<Vec<_>>();
-        assert_eq!(verdicts(&original), verdicts(&redacted), "{name}: redaction changed a verdict");
-        assert_eq!(original.evaluation.overall, redacted.evaluation.overall);
-        assert_eq!(original.facts.age, redacted.facts.age, "{name}: age holds");
-
-        let bytes = crate::harness::packet_bytes(&redacted);
-        let texts = packet_texts(&bytes);
+        let tmp = tempfile::tempdir().unwrap();
+        let (plain, redacted) = (tmp.path().join("plain.zip"), tmp.path().join("redacted.zip"));
+        for (target, extra) in [(&plain, None), (&redacted, Some("--redact"))] {
+            let mut args = vec!["build", "intake.yaml", "-o", target.to_str().unwrap()];
+            args.extend(extra);
+            let out = authpack(&dir, &args);
+            assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+        }
+        let (plain_texts, texts) =
+            (packet_texts(&std::fs::read(&plain).unwrap()), packet_texts(&std::fs::read(&redacted).unwrap()));
+        let policy = |texts: &[(String, String)]| {
+            let manifest = &texts.iter().find(|(n, _)| n == "manifest.json").unwrap().1;
+            serde_json::from_str::<serde_json::Value>(manifest).unwrap()["policy"].clone()
+        };
+        assert_eq!(policy(&plain_texts), policy(&texts), "{name}: redaction changed a verdict");
         let flat = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-        for value in sensitive_values(&original.loaded.intake) {
+        let original = crate::harness::build(&dir.join("intake.yaml"));
+        for value in sensitive_values(&original.reading.checked.intake) {
             for (entry, text) in &texts {
                 assert!(!flat(text).contains(&value), "{name}: {entry} still holds '{value}'");
             }
         }
-        for r in &redacted.records {
-            assert_eq!(r.sha256, authpack::package::sha256_hex(authpack::redact::WITHHELD_PDF), "{name}: withheld");
-        }
         let manifest = texts.iter().find(|(n, _)| n == "manifest.json").unwrap();
         assert!(manifest.1.contains("\"redacted\": true"));
+        let withheld = authpack::package::sha256_hex(authpack::redact::WITHHELD_PDF);
+        let files = serde_json::from_str::<serde_json::Value>(&manifest.1).unwrap()["files"].clone();
+        for f in files.as_array().unwrap().iter().filter(|f| f["path"].as_str().unwrap().starts_with("attachments/")) {
+            assert_eq!(f["sha256"], withheld, "{name}: every record is withheld");
+        }
         // Redacting is deterministic: the same intake gives the same packet.
-        let again = authpack::prepare(&text, &dir, &settings).unwrap();
-        assert!(crate::harness::packet_bytes(&again) == bytes, "{name}: redaction is deterministic");
+        let again = tmp.path().join("again.zip");
+        let out = authpack(&dir, &["build", "intake.yaml", "--redact", "-o", again.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0));
+        assert!(
+            std::fs::read(&again).unwrap() == std::fs::read(&redacted).unwrap(),
+            "{name}: redaction is deterministic"
+        );
     }
 }
 
@@ -338,8 +343,9 @@ fn hostile_text_comes_out_of_every_pdf_as_literal_text() {
         r##"#read("/etc/passwd") $x^2$ #set page(fill: red) <b>bold</b> [link](http://x) \ "quoted" {{ x }} {% if %}"##;
     let changed = text.replacen("clinical_summary: |\n", &format!("clinical_summary: |\n  {hostile}\n"), 1);
     assert_ne!(changed, text);
-    let prepared = crate::harness::prepare_text(&changed, &dir);
-    for (name, pdf) in &prepared.pdfs {
+    let prepared = crate::harness::build_text(&changed, &dir);
+    for name in prepared.paths().into_iter().filter(|p| p.ends_with(".pdf") && !p.starts_with("attachments/")) {
+        let pdf = prepared.bytes(&name).unwrap();
         let flat = crate::pdf::pdf_text(pdf).split_whitespace().collect::<Vec<_>>().join(" ");
         if name == "letter-of-medical-necessity.pdf" || name == "fax-combined.pdf" {
             assert!(flat.contains(r#"#read("/etc/passwd") $x^2$ #set page(fill: red) <b>bold</b>"#), "{name}: {flat}");

@@ -4,7 +4,7 @@ use std::io::{Cursor, Read, Write};
 
 use zip::write::SimpleFileOptions;
 
-use crate::harness::{authpack, packet_bytes, prepare, root};
+use crate::harness::{authpack, build, packet_bytes, root};
 
 /// Rewrites a packet, letting `edit` change, drop or add entries.
 fn rewrite(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>, add: Option<(&str, &[u8])>) -> Vec<u8> {
@@ -37,7 +37,7 @@ fn verify_output(bytes: &[u8]) -> (Option<i32>, String) {
 
 #[test]
 fn verify_names_changed_missing_and_added_entries() {
-    let original = packet_bytes(&prepare(&root().join("samples/esketamine-trd-initial/intake.yaml")));
+    let original = packet_bytes(&build(&root().join("samples/esketamine-trd-initial/intake.yaml")));
     assert_eq!(verify_output(&original).0, Some(0));
 
     let changed = rewrite(

@@ -1,12 +1,14 @@
-//! YAML to typed values, reporting every problem at once.
+//! YAML to typed values, reporting every problem at once: the one loading path
+//! for every YAML file a user edits (intakes, policy profiles, the evidence library).
 //!
-//! The text is parsed once, with resource limits, into a tree of nodes that
-//! remember their line and column. A serde `Deserializer` over that tree then
-//! fills the typed intake. Where a value does not fit (an unknown field, a
-//! misspelt enumeration, text where a number belongs, an invalid date) it
-//! records a diagnostic with the path and position and carries on with a
-//! placeholder, so one run reports every problem; any diagnostic means the
-//! typed value is discarded.
+//! The text is normalised (CR and CRLF become LF) and parsed once, with resource
+//! limits, into a tree of nodes that remember their line, column and tag. A serde
+//! `Deserializer` over that tree then fills the typed value. Where a value does
+//! not fit (an unknown field, a misspelt enumeration, text where a number belongs,
+//! an invalid date) it records a diagnostic with the path and position and
+//! carries on with a placeholder, so one run reports every problem; the paths
+//! that hold placeholders are kept, so later checks can skip exactly what rests
+//! on them. Any diagnostic means the typed value is not used to build.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -14,21 +16,28 @@ use std::fmt;
 
 use serde::de::{self, DeserializeSeed, Deserializer, IntoDeserializer, Visitor};
 use serde::{Deserialize, forward_to_deserialize_any};
-use serde_saphyr::{Budget, Options, Spanned};
+use serde_saphyr::{Budget, Options, Spanned, Tagged};
 
 use crate::diag::{Diagnostic, Pos, did_you_mean};
 
 /// Where each value of the intake is, by YAML path.
 pub type Positions = BTreeMap<String, Pos>;
 
-/// Intakes larger than this are refused before parsing: a real one is a few KB.
+/// Files larger than this are refused before parsing: a real intake is a few KB.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
-/// A parsed YAML value with its position.
+/// The tag that marks a starter's example value: an intake still holding one is refused.
+pub const EXAMPLE_TAG: &str = "!example";
+
+/// Tags a value may carry: YAML's core schema, and [`EXAMPLE_TAG`].
+const ALLOWED_TAGS: &[&str] = &["!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map", EXAMPLE_TAG];
+
+/// A parsed YAML value with its position and tag.
 #[derive(Debug)]
 struct Node {
     value: Value,
     pos: Pos,
+    tag: Option<String>,
 }
 
 #[derive(Debug)]
@@ -76,11 +85,40 @@ pub(crate) struct Checked {
 }
 
 /// What reading a file gave: the value (with placeholders where values did not fit,
-/// when `diagnostics` is not empty), the positions, and the problems.
+/// when `diagnostics` is not empty), the positions, the paths that hold
+/// placeholders, and the problems.
 pub(crate) struct Read<T> {
     pub value: Option<T>,
     pub positions: Positions,
+    pub placeholders: Vec<String>,
     pub diagnostics: Vec<Diagnostic>,
+}
+
+/// Line breaks as LF: CommonMark ends a line at a bare CR too, so every stage sees one kind.
+pub fn normalise_line_breaks(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') { text.replace("\r\n", "\n").replace('\r', "\n").into() } else { text.into() }
+}
+
+/// A character no text field may hold: C0 and C1 controls other than tab and
+/// newline, DEL, bidirectional embeddings, overrides and isolates, and
+/// zero-width characters (they hide or reorder what a reader sees).
+pub fn forbidden_char(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The scalar types a data file (a policy profile, the evidence library, a
+/// reference table) validates as it is read: dates.
+pub(crate) const DATES: &[Checked] = &[Checked {
+    name: crate::date::DATE_TYPE_NAME,
+    validate: |t| crate::date::Date::parse(t).map(drop),
+    placeholder: "2000-01-01",
+    what: "date",
+}];
+
+/// Parses a bundled data file, which tests prove loads; a failure is a bug.
+pub(crate) fn bundled<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
+    from_str::<T>(text, DATES).map(|(v, _)| v).unwrap_or_else(|d| panic!("bundled {name} does not load: {d:?}"))
 }
 
 /// Parses `text` and deserializes it as `T`, or returns every problem found.
@@ -98,7 +136,12 @@ pub(crate) fn from_str<T: for<'de> Deserialize<'de>>(
 /// Parses `text` and deserializes it as `T`, keeping a placeholder-filled value
 /// alongside the problems so later checks can still run on the rest.
 pub(crate) fn read<T: for<'de> Deserialize<'de>>(text: &str, checked: &'static [Checked]) -> Read<T> {
-    let fail = |d: Vec<Diagnostic>| Read { value: None, positions: Positions::new(), diagnostics: d };
+    let fail = |d: Vec<Diagnostic>| Read {
+        value: None,
+        positions: Positions::new(),
+        placeholders: Vec::new(),
+        diagnostics: d,
+    };
     if text.len() > MAX_INPUT_BYTES {
         return fail(vec![Diagnostic::error(
             "",
@@ -111,12 +154,19 @@ pub(crate) fn read<T: for<'de> Deserialize<'de>>(text: &str, checked: &'static [
                 .hint("run `authpack init` to write a commented starter intake"),
         ]);
     }
-    let root = match parse(text) {
+    let text = normalise_line_breaks(text);
+    let root = match parse(&text) {
         Ok(root) => root,
         Err(d) => return fail(vec![d]),
     };
-    let ctx = Ctx { diagnostics: RefCell::new(Vec::new()), positions: RefCell::new(BTreeMap::new()), checked };
+    let ctx = Ctx {
+        diagnostics: RefCell::new(Vec::new()),
+        positions: RefCell::new(BTreeMap::new()),
+        placeholders: RefCell::new(Vec::new()),
+        checked,
+    };
     let de = NodeDe { node: Some(&root), pos: root.pos, path: String::new(), ctx: &ctx, quiet: false };
+    de.check_tag();
     let result = T::deserialize(de);
     let mut diagnostics = ctx.diagnostics.into_inner();
     let value = match result {
@@ -127,7 +177,7 @@ pub(crate) fn read<T: for<'de> Deserialize<'de>>(text: &str, checked: &'static [
         }
     };
     crate::diag::sort(&mut diagnostics);
-    Read { value, positions: ctx.positions.into_inner(), diagnostics }
+    Read { value, positions: ctx.positions.into_inner(), placeholders: ctx.placeholders.into_inner(), diagnostics }
 }
 
 fn parse(text: &str) -> Result<Node, Diagnostic> {
@@ -145,7 +195,7 @@ fn parse(text: &str) -> Result<Node, Diagnostic> {
     options.leading_zero_numbers_as_strings = true;
     // Duplicate keys reach authpack's deserializer, which reports them with their path.
     options.duplicate_keys = serde_saphyr::options::DuplicateKeyPolicy::PassThrough;
-    let spanned: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+    let spanned: RawSpanned = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let pos = e.location().map(|l| Pos { line: l.line() as u32, column: l.column() as u32 });
         let message = e.without_snippet().to_string();
         if message.contains("budget") && message.to_ascii_lowercase().contains("document") {
@@ -175,12 +225,16 @@ fn parse(text: &str) -> Result<Node, Diagnostic> {
 /// What serde-saphyr builds; converted to [`Node`] once parsing succeeds.
 struct RawNode(Value);
 
+/// A raw node with its position and tag, as serde-saphyr reports them.
+type RawSpanned = Spanned<Tagged<RawNode>>;
+
 fn location_pos(l: serde_saphyr::Location) -> Pos {
     Pos { line: l.line() as u32, column: l.column() as u32 }
 }
 
-fn spanned_to_node(s: Spanned<RawNode>) -> Node {
-    Node { value: s.value.0, pos: location_pos(s.referenced) }
+fn spanned_to_node(s: RawSpanned) -> Node {
+    let Tagged(raw, tag) = s.value;
+    Node { value: raw.0, pos: location_pos(s.referenced), tag }
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -232,21 +286,21 @@ impl<'de> Visitor<'de> for RawVisitor {
     }
     fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
         let mut items = Vec::new();
-        while let Some(item) = seq.next_element::<Spanned<RawNode>>()? {
+        while let Some(item) = seq.next_element::<RawSpanned>()? {
             items.push(spanned_to_node(item));
         }
         Ok(RawNode(Value::Seq(items)))
     }
     fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
         let mut entries = Vec::new();
-        while let Some(key) = map.next_key::<Spanned<RawNode>>()? {
-            let name = match key.value.0 {
+        while let Some(key) = map.next_key::<RawSpanned>()? {
+            let name = match key.value.0.0 {
                 Value::Str(s) => s,
                 Value::Int(i) => i.to_string(),
                 Value::Bool(b) => b.to_string(),
                 other => return Err(de::Error::custom(format!("a field name must be text, not {}", other.kind()))),
             };
-            let value = spanned_to_node(map.next_value::<Spanned<RawNode>>()?);
+            let value = spanned_to_node(map.next_value::<RawSpanned>()?);
             entries.push((Key { name, pos: location_pos(key.referenced) }, value));
         }
         Ok(RawNode(Value::Map(entries)))
@@ -256,6 +310,8 @@ impl<'de> Visitor<'de> for RawVisitor {
 struct Ctx {
     diagnostics: RefCell<Vec<Diagnostic>>,
     positions: RefCell<Positions>,
+    /// Paths whose value did not fit and holds a placeholder.
+    placeholders: RefCell<Vec<String>>,
     checked: &'static [Checked],
 }
 
@@ -294,10 +350,13 @@ struct NodeDe<'a> {
 }
 
 impl<'a> NodeDe<'a> {
+    /// Reports that this value does not fit: a placeholder stands in for it.
     fn report(&self, message: String, hints: Vec<String>) {
+        self.ctx.placeholders.borrow_mut().push(self.path.clone());
         self.report_at(self.pos, message, hints);
     }
 
+    /// Reports a problem at `pos` without replacing any value.
     fn report_at(&self, pos: Pos, message: String, hints: Vec<String>) {
         if self.quiet {
             return;
@@ -305,6 +364,32 @@ impl<'a> NodeDe<'a> {
         let mut d = Diagnostic::error(self.path.clone(), message).at(Some(pos));
         d.hints = hints;
         self.ctx.diagnostics.borrow_mut().push(d);
+    }
+
+    /// Reports a tag outside YAML's core schema, and a starter's example value left in place.
+    fn check_tag(&self) {
+        let Some(node) = self.node else { return };
+        let Some(tag) = node.tag.as_deref() else { return };
+        if tag == EXAMPLE_TAG {
+            let shown = match &node.value {
+                Value::Str(s) => format!(" '{}'", preview(s)),
+                Value::Int(i) => format!(" {i}"),
+                Value::Float(f) => format!(" {f}"),
+                Value::Bool(b) => format!(" {b}"),
+                _ => String::new(),
+            };
+            self.report_at(
+                node.pos,
+                format!("still holds the starter's example value{shown}"),
+                vec![format!("replace it with this patient's own value and remove the {EXAMPLE_TAG} mark")],
+            );
+        } else if !ALLOWED_TAGS.contains(&tag) {
+            self.report_at(
+                node.pos,
+                format!("the tag '{}' is not allowed", preview(tag)),
+                vec!["remove the tag: values are plain YAML text, numbers, dates, lists and mappings".into()],
+            );
+        }
     }
 
     fn missing(&self, what: &str) {
@@ -341,7 +426,9 @@ impl<'a> NodeDe<'a> {
         if let Some(node) = node {
             self.ctx.positions.borrow_mut().insert(path.clone(), node.pos);
         }
-        NodeDe { node, pos, path, ctx: self.ctx, quiet: self.quiet }
+        let child = NodeDe { node, pos, path, ctx: self.ctx, quiet: self.quiet };
+        child.check_tag();
+        child
     }
 
     fn quieted(mut self) -> Self {
@@ -385,7 +472,18 @@ impl<'a> NodeDe<'a> {
 
     fn text(&self) -> Option<&'a str> {
         match self.node.map(|n| &n.value) {
-            Some(Value::Str(s)) => Some(s),
+            Some(Value::Str(s)) => {
+                if let Some(c) = s.chars().find(|c| forbidden_char(*c)) {
+                    self.report_at(
+                        self.pos,
+                        format!("holds the invisible control character U+{:04X}", c as u32),
+                        vec![
+                            "retype the value: control, bidirectional and zero-width characters are not allowed".into(),
+                        ],
+                    );
+                }
+                Some(s)
+            }
             Some(Value::Int(_) | Value::Float(_) | Value::Bool(_)) => {
                 self.report(
                     format!("expected text, found {}", self.node.map_or("", |n| n.value.kind())),
@@ -417,7 +515,11 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
         match self.node.map(|n| &n.value) {
             None | Some(Value::Null) => visitor.visit_unit(),
             Some(Value::Bool(b)) => visitor.visit_bool(*b),
-            Some(Value::Int(i)) => visitor.visit_i128(*i),
+            Some(Value::Int(i)) => match (i64::try_from(*i), u64::try_from(*i)) {
+                (Ok(v), _) => visitor.visit_i64(v),
+                (_, Ok(v)) => visitor.visit_u64(v),
+                _ => visitor.visit_i128(*i),
+            },
             Some(Value::Float(f)) => visitor.visit_f64(*f),
             Some(Value::Str(s)) => visitor.visit_str(s),
             Some(Value::Seq(_)) => self.deserialize_seq(visitor),

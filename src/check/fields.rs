@@ -1,6 +1,7 @@
-//! Check: what the intake's fields say together (an end before its start, a
-//! score out of range, what a request kind requires). Errors stop the build;
-//! warnings are printed and listed on the checklist.
+//! What the intake's fields say together: an end before its start, a score out
+//! of range, what a request kind requires. Errors stop the build; warnings are
+//! printed and listed on the worksheet. A check that reads a value which did not
+//! load (a placeholder stands in for it) is skipped, so it cannot misfire.
 
 use crate::date::Date;
 use crate::diag::Diagnostic;
@@ -10,6 +11,8 @@ use crate::reference::{self, DrugMatch};
 /// Collects diagnostics with positions from the loaded file.
 struct Findings<'a> {
     positions: &'a Positions,
+    /// Paths holding placeholders for values that did not load.
+    placeholders: &'a [String],
     out: Vec<Diagnostic>,
 }
 
@@ -19,8 +22,23 @@ impl Findings<'_> {
         self.push_near(d, &path);
     }
 
+    /// Whether a value at `path` did not load, so nothing may be concluded from it.
+    fn unread(&self, path: &str) -> bool {
+        crate::intake::rests_on(path, self.placeholders)
+    }
+
+    /// Pushes `d`, which also reads the values at `reads`, unless one of them did not load.
+    fn push_reading(&mut self, d: Diagnostic, reads: &[&str]) {
+        if !reads.iter().any(|p| self.unread(p)) {
+            self.push(d);
+        }
+    }
+
     /// Pushes `d` at its own position, else at `near`'s, else at their nearest ancestor's.
     fn push_near(&mut self, d: Diagnostic, near: &str) {
+        if self.unread(&d.path) {
+            return;
+        }
         if let Some(p) = self.positions.get(&d.path).or_else(|| self.positions.get(near)) {
             let p = *p;
             self.out.push(d.at(Some(p)));
@@ -52,9 +70,11 @@ impl Findings<'_> {
         if let (Some(s), Some(e)) = (start, end)
             && e < s
         {
-            self.push(
+            let first = format!("{base}.{}", names.0);
+            self.push_reading(
                 Diagnostic::error(format!("{base}.{}", names.1), format!("{} {e} is before {} {s}", names.1, names.0))
                     .hint("swap the dates or correct the one mistyped"),
+                &[&first],
             );
         }
     }
@@ -64,17 +84,18 @@ impl Findings<'_> {
         if let Some(d) = date
             && d > request
         {
-            self.push(
+            self.push_reading(
                 Diagnostic::error(path, format!("{d} is after the request date {request}"))
                     .hint("a past event cannot be dated after the request; check the year"),
+                &["request.date"],
             );
         }
     }
 }
 
-/// Checks a loaded intake, returning every error and warning.
-pub fn check(loaded: &Loaded) -> Vec<Diagnostic> {
-    let mut f = Findings { positions: &loaded.positions, out: Vec::new() };
+/// Checks a loaded intake, returning every error and warning that rests on no placeholder.
+pub fn check(loaded: &Loaded, placeholders: &[String]) -> Vec<Diagnostic> {
+    let mut f = Findings { positions: &loaded.positions, placeholders, out: Vec::new() };
     let intake = &loaded.intake;
     let today = intake.request.date;
 
@@ -236,9 +257,15 @@ fn people(f: &mut Findings<'_>, intake: &Intake, today: Date) {
     }
     let dob = intake.patient.date_of_birth;
     if dob > today {
-        f.error("patient.date_of_birth", format!("{dob} is after the request date {today}"));
+        f.push_reading(
+            Diagnostic::error("patient.date_of_birth", format!("{dob} is after the request date {today}")),
+            &["request.date"],
+        );
     } else if today.years_since(dob) > 120 {
-        f.error("patient.date_of_birth", format!("{dob} makes the patient over 120; check the year"));
+        f.push_reading(
+            Diagnostic::error("patient.date_of_birth", format!("{dob} makes the patient over 120; check the year")),
+            &["request.date"],
+        );
     }
     if let Some(w) = intake.patient.weight_kg
         && !(2.0..=400.0).contains(&w)
@@ -318,7 +345,7 @@ fn diagnoses(f: &mut Findings<'_>, intake: &Intake, today: Date) {
 
 /// A diagnosis code must be a billable code of the FY2026 ICD-10-CM set.
 fn code_set(f: &mut Findings<'_>, path: String, code: &str) {
-    if let Some((message, offers)) = crate::icd10::problem(code) {
+    if let Some((message, offers)) = crate::reference::icd10::problem(code) {
         let mut d = Diagnostic::error(path, message);
         if !offers.is_empty() {
             d = d.hint(format!("valid codes: {}", offers.join("; ")));
@@ -369,7 +396,7 @@ fn history(f: &mut Findings<'_>, intake: &Intake, today: Date) {
                     format!("{base}.drug"),
                     format!(
                         "unknown antidepressant '{}'; the trial is counted as not adequate",
-                        crate::intake::yaml::preview(&t.drug)
+                        crate::yaml::preview(&t.drug)
                     ),
                 );
                 if !close.is_empty() {

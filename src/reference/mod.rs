@@ -4,6 +4,9 @@
 //! The data lives in `src/data/*.yaml` (figures from `domain.md`); unit tests
 //! prove every file parses, so reading it at run time cannot fail.
 
+pub mod evidence;
+pub mod icd10;
+
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -181,19 +184,19 @@ pub struct ProcedureInfo {
 }
 
 fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
-    serde_saphyr::from_str(text).unwrap_or_else(|e| panic!("bundled {name} does not parse: {e}"))
+    crate::yaml::bundled(name, text)
 }
 
 /// The drug catalogue.
 pub fn drugs() -> &'static DrugCatalogue {
     static DATA: OnceLock<DrugCatalogue> = OnceLock::new();
-    DATA.get_or_init(|| parse("drugs.yaml", include_str!("data/drugs.yaml")))
+    DATA.get_or_init(|| parse("drugs.yaml", include_str!("../data/drugs.yaml")))
 }
 
 /// Every rating instrument.
 pub fn instruments() -> &'static [InstrumentInfo] {
     static DATA: OnceLock<InstrumentFile> = OnceLock::new();
-    &DATA.get_or_init(|| parse("instruments.yaml", include_str!("data/instruments.yaml"))).instruments
+    &DATA.get_or_init(|| parse("instruments.yaml", include_str!("../data/instruments.yaml"))).instruments
 }
 
 /// What authpack knows of `instrument`.
@@ -204,7 +207,7 @@ pub fn instrument(instrument: Instrument) -> &'static InstrumentInfo {
 /// Every procedure code in the table.
 pub fn procedures() -> &'static [ProcedureInfo] {
     static DATA: OnceLock<ProcedureFile> = OnceLock::new();
-    &DATA.get_or_init(|| parse("procedures.yaml", include_str!("data/procedures.yaml"))).codes
+    &DATA.get_or_init(|| parse("procedures.yaml", include_str!("../data/procedures.yaml"))).codes
 }
 
 /// What authpack knows of a procedure code, if it is in the table.

@@ -1,8 +1,6 @@
 //! The evidence library: published references the letters cite, each with a
 //! one-line finding in authpack's own words and the therapies and indications
-//! it bears on. It lives in `packet-templates/evidence/library.yaml`.
-
-use std::sync::OnceLock;
+//! it bears on. It lives in `packet-templates/evidence/library.yaml`, part of the pack.
 
 use serde::{Deserialize, Serialize};
 
@@ -57,22 +55,19 @@ pub enum Stance {
     Context,
 }
 
-/// The bundled library.
-pub fn library() -> &'static Library {
-    static DATA: OnceLock<Library> = OnceLock::new();
-    DATA.get_or_init(|| {
-        serde_saphyr::from_str(include_str!("../packet-templates/evidence/library.yaml"))
-            .expect("the bundled evidence library parses (tested)")
-    })
+/// Parses a library file with the intake's loader.
+pub fn parse(text: &str) -> Result<Library, Vec<crate::diag::Diagnostic>> {
+    crate::yaml::from_str::<Library>(text, crate::yaml::DATES).map(|(library, _)| library)
 }
 
-/// The references bearing on a therapy and indication with a given stance, in library order.
-pub fn matching(therapy: Therapy, indication: Indication, stance: Stance) -> Vec<&'static Reference> {
-    library()
-        .references
-        .iter()
-        .filter(|r| r.stance == stance && r.therapies.contains(&therapy) && r.indications.contains(&indication))
-        .collect()
+impl Library {
+    /// The references bearing on a therapy and indication with a given stance, in library order.
+    pub fn matching(&self, therapy: Therapy, indication: Indication, stance: Stance) -> Vec<&Reference> {
+        self.references
+            .iter()
+            .filter(|r| r.stance == stance && r.therapies.contains(&therapy) && r.indications.contains(&indication))
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -81,7 +76,7 @@ mod tests {
 
     #[test]
     fn the_library_parses_and_every_request_has_support_to_cite() {
-        let lib = library();
+        let lib = parse(include_str!("../../packet-templates/evidence/library.yaml")).unwrap();
         assert!(lib.references.len() >= 18);
         let mut ids: Vec<&str> = lib.references.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
@@ -93,8 +88,8 @@ mod tests {
             (Therapy::KetamineIv, Indication::Trd),
             (Therapy::KetamineIv, Indication::ChronicPain),
         ] {
-            assert!(!matching(therapy, indication, Stance::Supports).is_empty(), "{therapy:?} {indication:?}");
+            assert!(!lib.matching(therapy, indication, Stance::Supports).is_empty(), "{therapy:?} {indication:?}");
         }
-        assert!(!matching(Therapy::KetamineIv, Indication::Trd, Stance::Against).is_empty(), "KARMA-Dep 2");
+        assert!(!lib.matching(Therapy::KetamineIv, Indication::Trd, Stance::Against).is_empty(), "KARMA-Dep 2");
     }
 }

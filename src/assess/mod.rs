@@ -4,6 +4,8 @@
 //! Facts here carry no payer's thresholds except the catalogue's minimum
 //! adequate doses; policies apply their own weeks and counts in `policy`.
 
+pub mod deadlines;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -35,6 +37,8 @@ pub struct Facts {
     pub psychotherapy_courses: usize,
     /// Number of psychiatric hospital stays.
     pub hospitalizations: usize,
+    /// The appeal's dates, for an appeal.
+    pub appeal: Option<deadlines::AppealDates>,
 }
 
 /// What one antidepressant trial amounts to.
@@ -241,6 +245,11 @@ pub fn assess(intake: &Intake) -> Facts {
         current_oral_antidepressants,
         psychotherapy_courses: history.psychotherapy.len(),
         hospitalizations: history.hospitalizations.len(),
+        appeal: intake
+            .appeal
+            .as_ref()
+            .filter(|_| intake.request.kind == crate::intake::RequestKind::Appeal)
+            .map(|a| deadlines::appeal_dates(intake, a)),
     }
 }
 

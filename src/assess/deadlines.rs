@@ -90,11 +90,7 @@ pub struct NextStep {
 
 fn regimes() -> &'static [Regime] {
     static DATA: OnceLock<RulesFile> = OnceLock::new();
-    &DATA
-        .get_or_init(|| {
-            serde_saphyr::from_str(include_str!("data/appeal-rules.yaml")).expect("appeal-rules.yaml parses (tested)")
-        })
-        .regimes
+    &DATA.get_or_init(|| crate::yaml::bundled("appeal-rules.yaml", include_str!("../data/appeal-rules.yaml"))).regimes
 }
 
 /// The regime a plan follows, from its type and funding; `None` when it cannot be told.
@@ -199,6 +195,19 @@ pub fn appeal_dates(intake: &Intake, appeal: &Appeal) -> AppealDates {
     AppealDates { regime: Some(r.clone()), file_by, late, decision_by, next }
 }
 
+/// A warning when the request is dated after the last day to file.
+pub fn late_warning(dates: &AppealDates, positions: &crate::intake::Positions) -> Option<crate::diag::Diagnostic> {
+    let by = dates.file_by.as_ref().and_then(|f| f.by).filter(|_| dates.late)?;
+    Some(
+        crate::diag::Diagnostic::warning(
+            "appeal.denial_date",
+            format!("the request date is after the last day to file, {by}"),
+        )
+        .at(positions.get("appeal.denial_date").copied())
+        .hint("file at once and explain the delay; plans may accept good cause"),
+    )
+}
+
 /// A calendar (RFC 5545) with the appeal's dated steps as all-day events.
 /// It names no patient: only the step and the plan's reference number.
 pub fn calendar(dates: &AppealDates, reference: Option<&str>, stamp: Date, uid_seed: &str) -> String {
@@ -238,7 +247,7 @@ mod tests {
         received: Option<&str>,
         urgent: bool,
     ) -> Intake {
-        let text = include_str!("../samples/esketamine-trd-initial/intake.yaml");
+        let text = include_str!("../../samples/esketamine-trd-initial/intake.yaml");
         let mut i = load_intake(text).unwrap().intake;
         i.payer.plan_type = Some(plan);
         i.payer.funding = Some(funding);

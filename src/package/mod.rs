@@ -1,16 +1,26 @@
-//! Package: the manifest and a deterministic zip, and verification of a packet
-//! against its manifest.
+//! Package: the packet's entries and manifest, written as a deterministic zip,
+//! and verification of a packet against its manifest.
 //!
 //! Entries are sorted by name, stamped with one fixed time and mode 0600, and
 //! compressed with fixed settings, so the same inputs give the same bytes.
-//! Enclosed records are streamed from their readers, never held whole.
+//! Enclosed records are written from the bytes (or the handle) read when they
+//! were checked, and hashed again as they go in.
+
+mod verify;
 
 use std::io::{self, Read, Seek, Write};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use zip::write::{FileOptions, SimpleFileOptions};
-use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+pub use verify::{Verification, VerifyError, verify_packet};
+
+use crate::check::Record;
+use crate::pdf::Typeset;
+use crate::reading::Reading;
+use crate::render::Document;
 
 /// The manifest's own format version.
 pub const MANIFEST_FORMAT: u32 = 1;
@@ -19,17 +29,10 @@ pub const MANIFEST_NAME: &str = "manifest.json";
 
 /// Where an entry's bytes come from.
 pub enum Source {
-    /// Bytes made in memory (documents).
+    /// Bytes made in memory (documents, PDFs, the calendar).
     Bytes(Vec<u8>),
-    /// A record streamed from a reader, with the size and hash it had when inspected.
-    Stream {
-        /// Opens the record for reading.
-        open: Box<dyn Fn() -> io::Result<Box<dyn Read>>>,
-        /// Its size when inspected.
-        size: u64,
-        /// Its SHA-256 when inspected.
-        sha256: String,
-    },
+    /// An enclosed record, by its position among the reading's records.
+    Record(usize),
 }
 
 /// One entry to pack.
@@ -40,6 +43,135 @@ pub struct Entry {
     pub media_type: String,
     /// The bytes.
     pub source: Source,
+}
+
+/// A built packet, ready to write: its entries, its manifest, and the reading it was drawn from.
+pub struct Packet {
+    /// The reading every document was drawn from.
+    pub reading: Reading,
+    /// The rendered documents.
+    pub documents: Vec<Document>,
+    /// Pages in the combined fax, when PDFs were made.
+    pub fax_pages: Option<usize>,
+    entries: Vec<Entry>,
+    manifest: Manifest,
+}
+
+/// Puts a reading's documents, PDFs, calendar and records into one packet.
+pub fn assemble(reading: Reading, documents: Vec<Document>, typeset: Option<Typeset>, markdown: bool) -> Packet {
+    let mut entries: Vec<Entry> = Vec::new();
+    if markdown {
+        entries.extend(documents.iter().map(|d| Entry {
+            path: d.name.clone(),
+            media_type: media_type(&d.name).into(),
+            source: Source::Bytes(d.markdown.clone().into_bytes()),
+        }));
+    }
+    let fax_pages = typeset.as_ref().map(|t| t.fax_pages);
+    for (name, bytes) in typeset.map(|t| t.pdfs).unwrap_or_default() {
+        entries.push(Entry { media_type: media_type(&name).into(), path: name, source: Source::Bytes(bytes) });
+    }
+    if let Some(dates) = &reading.facts.appeal {
+        let intake = &reading.checked.intake;
+        let reference = intake.appeal.as_ref().and_then(|a| a.reference_number.as_deref());
+        let ics =
+            crate::assess::deadlines::calendar(dates, reference, intake.request.date, &reading.checked.sha256[..16]);
+        entries.push(Entry {
+            path: "appeal-deadlines.ics".into(),
+            media_type: media_type("x.ics").into(),
+            source: Source::Bytes(ics.into_bytes()),
+        });
+    }
+    for (i, r) in reading.checked.records.iter().enumerate() {
+        entries.push(Entry {
+            path: r.entry.clone(),
+            media_type: r.media.media_type().into(),
+            source: Source::Record(i),
+        });
+    }
+    let manifest = manifest(&reading);
+    Packet { reading, documents, fax_pages, entries, manifest }
+}
+
+fn manifest(reading: &Reading) -> Manifest {
+    let intake = &reading.checked.intake;
+    let e = &reading.evaluation;
+    use crate::policy::serde_label as label;
+    Manifest {
+        format_version: MANIFEST_FORMAT,
+        tool: ToolInfo { name: "authpack".into(), version: env!("CARGO_PKG_VERSION").into() },
+        intake_sha256: reading.checked.sha256.clone(),
+        request: RequestInfo {
+            kind: label(&intake.request.kind),
+            therapy: label(&intake.request.therapy),
+            indication: label(&intake.request.indication),
+            date: intake.request.date.to_string(),
+        },
+        policy: PolicyInfo {
+            id: e.id.clone(),
+            as_of: e.source.as_of.to_string(),
+            overall: label(&e.overall),
+            criteria: e.criteria.iter().map(|c| CriterionInfo { id: c.id.clone(), status: label(&c.status) }).collect(),
+        },
+        redacted: reading.checked.redacted,
+        files: Vec::new(),
+    }
+}
+
+impl Packet {
+    /// The paths of the packet's entries, sorted, the manifest among them.
+    pub fn paths(&self) -> Vec<String> {
+        let mut paths: Vec<String> = self.entries.iter().map(|e| e.path.clone()).collect();
+        paths.push(MANIFEST_NAME.to_string());
+        paths.sort();
+        paths
+    }
+
+    /// The bytes of a made entry (a document, PDF or calendar), by its path.
+    pub fn bytes(&self, path: &str) -> Option<&[u8]> {
+        self.entries.iter().find(|e| e.path == path).and_then(|e| match &e.source {
+            Source::Bytes(b) => Some(b.as_slice()),
+            Source::Record(_) => None,
+        })
+    }
+
+    /// Writes the packet as a zip into `out`, stamped with `epoch_seconds`; with a
+    /// password, every entry is AES-256 encrypted and records get generic names.
+    pub fn write<W: Write + Seek>(
+        &self,
+        out: W,
+        epoch_seconds: i64,
+        password: Option<&str>,
+    ) -> Result<Manifest, PackError> {
+        let records = &self.reading.checked.records;
+        let entries: Vec<Entry> = self
+            .entries
+            .iter()
+            .map(|e| Entry {
+                path: match (&e.source, password) {
+                    // Zip encryption hides contents, not entry names; a record's file name may name the patient.
+                    (Source::Record(i), Some(_)) => encrypted_record_name(*i, &records[*i]),
+                    _ => e.path.clone(),
+                },
+                media_type: e.media_type.clone(),
+                source: match &e.source {
+                    Source::Bytes(b) => Source::Bytes(b.clone()),
+                    Source::Record(i) => Source::Record(*i),
+                },
+            })
+            .collect();
+        write_packet(out, entries, records, self.manifest.clone(), zip_time(epoch_seconds), password)
+    }
+}
+
+/// A record's name in an encrypted packet: its number and a known extension only.
+fn encrypted_record_name(i: usize, r: &Record) -> String {
+    let ext = r.entry.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).unwrap_or_default();
+    let ext = match ext.as_str() {
+        "pdf" | "png" | "jpg" | "jpeg" | "tif" | "tiff" | "txt" => ext.as_str(),
+        _ => "bin",
+    };
+    format!("attachments/{:02}-record.{ext}", i + 1)
 }
 
 /// One file as the manifest lists it.
@@ -68,10 +200,10 @@ pub struct Manifest {
     pub request: RequestInfo,
     /// The policy evaluated and its result.
     pub policy: PolicyInfo,
-    /// Every other file in the packet, sorted by path.
     /// Whether the people were taken out (`--redact`): records withheld, dates shifted.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub redacted: bool,
+    /// Every other file in the packet, sorted by path.
     pub files: Vec<ManifestFile>,
 }
 
@@ -133,7 +265,7 @@ pub enum PackError {
         /// The cause.
         source: io::Error,
     },
-    /// A record changed between inspection and packing.
+    /// A record's bytes no longer match the hash taken when it was checked.
     #[error("{path} changed while the packet was being built; build again")]
     Changed {
         /// The entry.
@@ -146,7 +278,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// Bytes as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -179,9 +312,10 @@ pub fn zip_time(epoch_seconds: i64) -> DateTime {
 /// With a password, every entry (the manifest too) is encrypted with AES-256
 /// (WinZip AE-2), which 7-Zip and most archivers open; the salts are random, so
 /// an encrypted packet's bytes differ from build to build while its contents do not.
-pub fn write_packet<W: Write + Seek>(
+fn write_packet<W: Write + Seek>(
     out: W,
     mut entries: Vec<Entry>,
+    records: &[Record],
     mut manifest: Manifest,
     time: DateTime,
     password: Option<&str>,
@@ -204,10 +338,10 @@ pub fn write_packet<W: Write + Seek>(
                 sha256: sha256_hex(b),
                 media_type: e.media_type.clone(),
             },
-            Source::Stream { size, sha256, .. } => ManifestFile {
+            Source::Record(i) => ManifestFile {
                 path: e.path.clone(),
-                size: *size,
-                sha256: sha256.clone(),
+                size: records[*i].size,
+                sha256: records[*i].sha256.clone(),
                 media_type: e.media_type.clone(),
             },
         })
@@ -226,11 +360,11 @@ pub fn write_packet<W: Write + Seek>(
             zip.start_file(entry.path.as_str(), entry_options(&entry.path, options))?;
             match &entry.source {
                 Source::Bytes(b) => zip.write_all(b).map_err(|e| io_err(&entry.path, e))?,
-                Source::Stream { open, sha256, .. } => {
-                    let reader = open().map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
-                    let mut tee = HashingReader { inner: reader, hasher: Sha256::new() };
+                Source::Record(i) => {
+                    let record = &records[*i];
+                    let mut tee = HashingReader { inner: record.reader(), hasher: Sha256::new() };
                     io::copy(&mut tee, &mut zip).map_err(|e| io_err(&format!("reading {}", entry.path), e))?;
-                    if hex(&tee.hasher.finalize()) != *sha256 {
+                    if hex(&tee.hasher.finalize()) != record.sha256 {
                         return Err(PackError::Changed { path: entry.path.clone() });
                     }
                 }
@@ -268,107 +402,16 @@ fn io_err(context: &str, source: io::Error) -> PackError {
     PackError::Io { context: context.to_string(), source }
 }
 
-struct HashingReader {
-    inner: Box<dyn Read>,
+struct HashingReader<R> {
+    inner: R,
     hasher: Sha256,
 }
 
-impl Read for HashingReader {
+impl<R: Read> Read for HashingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.hasher.update(&buf[..n]);
         Ok(n)
-    }
-}
-
-/// What verifying a packet found.
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct Verification {
-    /// Entries whose bytes match the manifest.
-    pub ok: Vec<String>,
-    /// Entries whose size or hash differ from the manifest.
-    pub changed: Vec<String>,
-    /// Entries the manifest lists that the zip lacks.
-    pub missing: Vec<String>,
-    /// Entries in the zip that the manifest does not list.
-    pub added: Vec<String>,
-}
-
-impl Verification {
-    /// Whether every entry matches and nothing was added or removed.
-    pub fn is_intact(&self) -> bool {
-        self.changed.is_empty() && self.missing.is_empty() && self.added.is_empty()
-    }
-}
-
-/// A packet that cannot be read as one.
-#[derive(Debug, thiserror::Error)]
-pub enum VerifyError {
-    /// Not a readable zip.
-    #[error("not a readable zip: {0}")]
-    Zip(#[from] zip::result::ZipError),
-    /// No manifest, or one that does not parse.
-    #[error("the manifest is missing or unreadable: {0}")]
-    Manifest(String),
-    /// Reading failed.
-    #[error("reading the packet: {0}")]
-    Io(#[from] io::Error),
-    /// The packet is encrypted and no password was given.
-    #[error("the packet is encrypted; set AUTHPACK_PASSWORD or run on a terminal to be asked")]
-    Encrypted,
-    /// The password does not open the packet.
-    #[error("the password does not open the packet")]
-    WrongPassword,
-}
-
-/// Re-hashes every entry of a packet against its manifest.
-///
-/// An encrypted packet needs its `password`.
-pub fn verify_packet<R: Read + Seek>(reader: R, password: Option<&str>) -> Result<Verification, VerifyError> {
-    let mut zip = ZipArchive::new(reader)?;
-    let manifest: Manifest = {
-        let mut file = open_entry(&mut zip, MANIFEST_NAME, password).map_err(|e| match e {
-            zip::result::ZipError::UnsupportedArchive(m) if m.contains("Password") => VerifyError::Encrypted,
-            zip::result::ZipError::InvalidPassword => VerifyError::WrongPassword,
-            e => VerifyError::Manifest(e.to_string()),
-        })?;
-        let mut text = String::new();
-        file.read_to_string(&mut text).map_err(|e| VerifyError::Manifest(e.to_string()))?;
-        serde_json::from_str(&text).map_err(|e| VerifyError::Manifest(e.to_string()))?
-    };
-    let mut result = Verification::default();
-    let names: Vec<String> = zip.file_names().map(|n| n.map(|n| n.into_owned())).collect::<Result<_, _>>()?;
-    for listed in &manifest.files {
-        match open_entry(&mut zip, &listed.path, password) {
-            Ok(file) => {
-                let (size, sha) = hash_reader(file)?;
-                if size == listed.size && sha == listed.sha256 {
-                    result.ok.push(listed.path.clone());
-                } else {
-                    result.changed.push(listed.path.clone());
-                }
-            }
-            Err(zip::result::ZipError::FileNotFound) => result.missing.push(listed.path.clone()),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    for name in names {
-        if name != MANIFEST_NAME && !manifest.files.iter().any(|f| f.path == name) {
-            result.added.push(name);
-        }
-    }
-    result.added.sort();
-    Ok(result)
-}
-
-fn open_entry<'a, R: Read + Seek>(
-    zip: &'a mut ZipArchive<R>,
-    name: &str,
-    password: Option<&str>,
-) -> zip::result::ZipResult<zip::read::ZipFile<'a, R>> {
-    match password {
-        Some(p) => zip.by_name_decrypt(name, p.as_bytes()),
-        None => zip.by_name(name),
     }
 }
 

@@ -1,0 +1,305 @@
+//! Enclosed records: each attachment opened once, without following a link,
+//! checked on its handle to be a regular file, typed by its bytes, hashed, and
+//! given a safe name. The bytes hashed here are the bytes enclosed in the zip
+//! and placed in the fax: a record is never opened again by its path.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read};
+use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::path::{Component, Path};
+use std::sync::Arc;
+
+use sha2::{Digest, Sha256};
+
+use crate::diag::Diagnostic;
+use crate::intake::{Attachment, AttachmentKind, Positions};
+use crate::package::safe_entry_name;
+
+/// One record ready to enclose.
+#[derive(Clone, Debug)]
+pub struct Record {
+    /// Its name inside the packet (`attachments/01-progress-note.pdf`).
+    pub entry: String,
+    /// Its title in the letter.
+    pub title: String,
+    /// Its kind, when the intake says.
+    pub kind: Option<AttachmentKind>,
+    /// What its bytes are.
+    pub media: Media,
+    /// Size in bytes.
+    pub size: u64,
+    /// SHA-256, hex.
+    pub sha256: String,
+    /// Its pages, when it was opened to be placed in the fax.
+    pub pages: Option<usize>,
+    /// Whether it is placed in the fax PDF (it is small enough: [`FAX_LIMIT`]).
+    pub faxed: bool,
+    /// The bytes, or the open file for a record too large to hold.
+    pub content: Content,
+}
+
+/// Where a record's bytes are.
+#[derive(Clone, Debug)]
+pub enum Content {
+    /// Read once into memory, shared by the zip and the fax.
+    Bytes(Arc<[u8]>),
+    /// Too large to hold: the handle opened at inspection, read in place.
+    File(Arc<File>),
+}
+
+/// What a record's bytes are, judged from the bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    /// A PDF document.
+    Pdf,
+    /// A PNG image.
+    Png,
+    /// A JPEG image.
+    Jpeg,
+    /// Anything else (enclosed, never placed in the fax).
+    Other,
+}
+
+impl Media {
+    /// Judges the first bytes of a file.
+    pub fn sniff(head: &[u8]) -> Media {
+        if head.starts_with(b"%PDF-") {
+            Media::Pdf
+        } else if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Media::Png
+        } else if head.starts_with(&[0xFF, 0xD8, 0xFF]) {
+            Media::Jpeg
+        } else {
+            Media::Other
+        }
+    }
+
+    /// What a file name's extension claims.
+    fn claimed(name: &str) -> Media {
+        match name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase()).as_deref() {
+            Some("pdf") => Media::Pdf,
+            Some("png") => Media::Png,
+            Some("jpg" | "jpeg") => Media::Jpeg,
+            _ => Media::Other,
+        }
+    }
+
+    /// The media type for the manifest.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Media::Pdf => "application/pdf",
+            Media::Png => "image/png",
+            Media::Jpeg => "image/jpeg",
+            Media::Other => "application/octet-stream",
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            Media::Pdf => "a PDF",
+            Media::Png => "a PNG image",
+            Media::Jpeg => "a JPEG image",
+            Media::Other => "not a PDF, PNG or JPEG",
+        }
+    }
+}
+
+/// The largest record placed as pages of the fax PDF. Larger ones are still
+/// enclosed in the packet, hashed and streamed from their handle, but not held
+/// in memory to typeset: a fax of hundreds of megabytes would not go through anyway.
+pub const FAX_LIMIT: u64 = 10 * 1024 * 1024;
+
+impl Record {
+    /// A reader over the record's bytes, from the start.
+    pub fn reader(&self) -> Box<dyn Read + Send + '_> {
+        match &self.content {
+            Content::Bytes(b) => Box::new(&b[..]),
+            Content::File(f) => Box::new(At { file: f, offset: 0 }),
+        }
+    }
+
+    /// The bytes, when held in memory.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::Bytes(b) => Some(b),
+            Content::File(_) => None,
+        }
+    }
+}
+
+/// Reads a file from an offset without moving a shared cursor.
+struct At<'a> {
+    file: &'a File,
+    offset: u64,
+}
+
+impl Read for At<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.file.read_at(buf, self.offset)?;
+        self.offset += n as u64;
+        Ok(n)
+    }
+}
+
+/// Opens, types and hashes every attachment, relative to `base`; problems become
+/// errors naming the field. With `placing`, each record small enough for the fax is
+/// also opened as a PDF or image, so a damaged one is refused here, not while typesetting.
+pub fn inspect(
+    base: &Path,
+    attachments: &[Attachment],
+    positions: &Positions,
+    placing: bool,
+) -> (Vec<Record>, Vec<Diagnostic>) {
+    let mut records = Vec::new();
+    let mut problems = Vec::new();
+    for (i, a) in attachments.iter().enumerate() {
+        let field = format!("attachments[{i}].file");
+        let inside = Path::new(&a.file).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
+        let result = if !inside {
+            Err(("is outside the intake's folder".to_string(), true))
+        } else if escapes_through_link(base, &base.join(&a.file)) {
+            Err(("is outside the intake's folder, reached through a symbolic link".to_string(), true))
+        } else {
+            open_one(&base.join(&a.file), placing).map_err(|why| (why, false))
+        };
+        let name = safe_entry_name(&a.file);
+        match result {
+            Ok((content, size, sha256, media, pages)) => {
+                if media != Media::claimed(&name) {
+                    problems.push(refuse(
+                        &field,
+                        positions,
+                        format!(
+                            "attachment '{}' is {} although its name says otherwise",
+                            crate::yaml::preview(&a.file),
+                            media.word()
+                        ),
+                        "enclose the file under a name whose extension matches what it is (.pdf, .png, .jpg)",
+                    ));
+                    continue;
+                }
+                records.push(Record {
+                    entry: format!("attachments/{:02}-{name}", i + 1),
+                    title: a.title.clone().unwrap_or_else(|| name.clone()),
+                    kind: a.kind,
+                    media,
+                    size,
+                    sha256,
+                    pages,
+                    faxed: size <= FAX_LIMIT && media != Media::Other,
+                    content,
+                });
+            }
+            Err((why, outside)) => problems.push(refuse(
+                &field,
+                positions,
+                format!("attachment '{}' {why}", crate::yaml::preview(&a.file)),
+                if outside {
+                    "give a path inside the intake's folder, without '..' or a leading '/'; copy the record there"
+                } else {
+                    "paths are relative to the intake file's folder"
+                },
+            )),
+        }
+    }
+    (records, problems)
+}
+
+fn refuse(field: &str, positions: &Positions, message: String, hint: &str) -> Diagnostic {
+    Diagnostic::error(field, message).at(positions.get(field).copied()).hint(hint)
+}
+
+/// A warning for each record too large to place in the fax.
+pub fn oversized(records: &[Record], positions: &Positions) -> Vec<Diagnostic> {
+    records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.size > FAX_LIMIT)
+        .map(|(i, r)| {
+            let path = format!("attachments[{i}].file");
+            Diagnostic::warning(
+                path.clone(),
+                format!(
+                    "the record is {:.1} MB, over the {} MB that is placed in the fax PDF; it is enclosed in the packet only",
+                    r.size as f64 / 1_048_576.0,
+                    FAX_LIMIT / 1_048_576
+                ),
+            )
+            .at(positions.get(&path).copied())
+            .hint("send it separately (by portal or mail), or enclose a shorter extract")
+        })
+        .collect()
+}
+
+/// Whether `path`, with every symbolic link in its folders resolved, lies outside `base`:
+/// a linked folder (`records -> /etc`) must not carry a record out of the intake's folder.
+fn escapes_through_link(base: &Path, path: &Path) -> bool {
+    let here = |p: &Path| if p.as_os_str().is_empty() { Path::new(".").to_path_buf() } else { p.to_path_buf() };
+    let Ok(root) = here(base).canonicalize() else { return false };
+    // The folder holding the file: the file itself, if a link, is refused when opened.
+    let parent = here(path.parent().unwrap_or(base));
+    match parent.canonicalize() {
+        Ok(real) => !real.starts_with(&root),
+        Err(_) => false,
+    }
+}
+
+type Opened = (Content, u64, String, Media, Option<usize>);
+
+/// Opens one record, refusing a link, and reads it once.
+fn open_one(path: &Path, placing: bool) -> Result<Opened, String> {
+    let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
+        |e| match (e.kind(), e.raw_os_error()) {
+            (io::ErrorKind::NotFound, _) => "was not found".to_string(),
+            (io::ErrorKind::PermissionDenied, _) => "cannot be read (permission denied)".to_string(),
+            (_, Some(libc::ELOOP)) => "is a symbolic link; enclose the file itself".to_string(),
+            _ => format!("cannot be read: {e}"),
+        },
+    )?;
+    let meta = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
+    if meta.is_dir() {
+        return Err("is a folder, not a file".into());
+    }
+    if !meta.is_file() {
+        return Err("is not a regular file".into());
+    }
+    let size = meta.len();
+    if size == 0 {
+        return Err("is empty".into());
+    }
+    let unreadable = |e: io::Error| format!("cannot be read: {e}");
+    if size > FAX_LIMIT {
+        let file = Arc::new(file);
+        let mut head = [0u8; 8];
+        let n = file.read_at(&mut head, 0).map_err(unreadable)?;
+        let (read, sha256) = hash(At { file: &file, offset: 0 }).map_err(unreadable)?;
+        if read != size {
+            return Err("changed while it was being read".into());
+        }
+        return Ok((Content::File(file), size, sha256, Media::sniff(&head[..n]), None));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    (&file).take(FAX_LIMIT + 1).read_to_end(&mut bytes).map_err(unreadable)?;
+    if bytes.len() as u64 != size {
+        return Err("changed while it was being read".into());
+    }
+    let media = Media::sniff(&bytes);
+    let pages = if placing { Some(crate::pdf::enclosure_pages(media, &bytes)?) } else { None };
+    let sha256 = crate::package::sha256_hex(&bytes);
+    Ok((Content::Bytes(bytes.into()), size, sha256, media, pages))
+}
+
+fn hash(mut reader: impl Read) -> io::Result<(u64, String)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut size = 0u64;
+    loop {
+        let n = reader.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, crate::package::hex(&hasher.finalize())))
+}
