@@ -283,3 +283,119 @@ pub fn same_file(a: &Path, b: &Path) -> bool {
         _ => false,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A file that fails every write after `budget` bytes, as a full disk or a pulled drive would.
+    struct Failing<'a> {
+        file: &'a mut File,
+        budget: usize,
+    }
+
+    impl Write for Failing<'_> {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if buf.len() > self.budget {
+                return Err(io::Error::other("injected write failure"));
+            }
+            self.budget -= buf.len();
+            self.file.write(buf)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            self.file.flush()
+        }
+    }
+
+    impl io::Seek for Failing<'_> {
+        fn seek(&mut self, pos: io::SeekFrom) -> io::Result<u64> {
+            self.file.seek(pos)
+        }
+    }
+
+    #[derive(Debug)]
+    enum Failed {
+        File(FileError),
+        Pack(crate::package::PackError),
+    }
+
+    impl From<FileError> for Failed {
+        fn from(e: FileError) -> Failed {
+            Failed::File(e)
+        }
+    }
+
+    #[test]
+    fn a_write_failure_at_any_byte_leaves_the_previous_packet_and_no_temporary_file() {
+        let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/esketamine-trd-initial");
+        let text = fs::read_to_string(folder.join("intake.yaml")).unwrap();
+        let pack = crate::Pack::bundled();
+        let settings = crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+        let packet = crate::build(&crate::Input { text, folder }, &settings).unwrap();
+        let mut complete = io::Cursor::new(Vec::new());
+        packet.write(&mut complete, 0, None).unwrap();
+        let complete = complete.into_inner();
+
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("packet.zip");
+        // A failure after every 512 bytes of the packet, and at its last byte; half over an older packet.
+        let cuts: Vec<usize> = (0..complete.len()).step_by(512).chain([complete.len() - 1]).collect();
+        for (i, &budget) in cuts.iter().enumerate() {
+            let force = i % 2 == 0;
+            let previous = force.then(|| b"the previous packet".to_vec());
+            let _ = fs::remove_file(&target);
+            if let Some(p) = &previous {
+                fs::write(&target, p).unwrap();
+            }
+            let result = write_atomically(&target, force, |file| {
+                packet.write(Failing { file, budget }, 0, None).map_err(Failed::Pack)
+            });
+            assert!(result.is_err(), "cut at {budget} must fail");
+            match &previous {
+                Some(p) => assert_eq!(&fs::read(&target).unwrap(), p, "cut at {budget}: the previous packet stays"),
+                None => assert!(!target.exists(), "cut at {budget}: nothing is written"),
+            }
+            let left: Vec<_> =
+                fs::read_dir(dir.path()).unwrap().filter_map(|e| e.ok()).map(|e| e.file_name()).collect();
+            assert!(left.len() <= 1, "cut at {budget}: temporary files left: {left:?}");
+        }
+        assert!(cuts.len() > 20, "{} failure points", cuts.len());
+        // With no failure, the complete packet replaces the previous one.
+        fs::write(&target, b"the previous packet").unwrap();
+        write_atomically(&target, true, |file| packet.write(file, 0, None).map_err(Failed::Pack)).unwrap();
+        assert_eq!(fs::read(&target).unwrap(), complete);
+    }
+
+    #[test]
+    fn files_that_are_not_regular_or_too_large_are_refused_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("fifo");
+        assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+        assert!(matches!(read(&fifo, 10).unwrap_err().problem, Problem::NotRegular("a FIFO")));
+        assert!(matches!(read(Path::new("/dev/zero"), 10).unwrap_err().problem, Problem::NotRegular("a device")));
+        assert!(matches!(read(dir.path(), 10).unwrap_err().problem, Problem::NotRegular("a folder")));
+        let big = dir.path().join("big");
+        fs::write(&big, [b'x'; 11]).unwrap();
+        assert!(matches!(read(&big, 10).unwrap_err().problem, Problem::TooLarge { size: 11, limit: 10 }));
+        let latin = dir.path().join("latin");
+        fs::write(&latin, b"ok\nJos\xe9\n").unwrap();
+        assert!(matches!(read_text(&latin, 100).unwrap_err().problem, Problem::NotUtf8 { line: 2, column: 4, .. }));
+    }
+
+    #[test]
+    fn an_atomic_write_never_follows_a_link_or_replaces_without_force() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = dir.path().join("outside");
+        fs::write(&outside, b"keep").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&outside, &link).unwrap();
+        assert!(matches!(write_bytes(&link, true, b"new").unwrap_err().problem, Problem::Link));
+        assert_eq!(fs::read(&outside).unwrap(), b"keep");
+        assert!(matches!(write_bytes(&outside, false, b"new").unwrap_err().problem, Problem::Exists));
+        write_bytes(&outside, true, b"new").unwrap();
+        assert_eq!(fs::read(&outside).unwrap(), b"new");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(fs::metadata(&outside).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}

@@ -227,11 +227,35 @@ pub fn calendar(dates: &AppealDates, reference: Option<&str>, stamp: Date, uid_s
         ));
     }
     out.push_str("END:VCALENDAR\r\n");
+    out.split_inclusive("\r\n").map(fold).collect()
+}
+
+/// Folds a content line to at most 75 octets a line (RFC 5545 3.1), never inside a character.
+fn fold(line: &str) -> String {
+    let line = line.strip_suffix("\r\n").unwrap_or(line);
+    let mut out = String::with_capacity(line.len() + 8);
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
     out
 }
 
+/// Text as an iCalendar TEXT value: escaped, without control characters.
 fn ics_text(s: &str) -> String {
-    s.replace('\\', "\\\\").replace(';', "\\;").replace(',', "\\,").replace('\n', "\\n").replace('\r', "")
+    s.chars()
+        .filter(|c| *c == '\n' || !c.is_control())
+        .collect::<String>()
+        .replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -365,5 +389,12 @@ mod tests {
         assert!(ics.contains("DTSTART;VALUE=DATE:20270331\r\nDTEND;VALUE=DATE:20270401"));
         assert!(ics.contains("(ref. UM-1\\; x)"));
         assert!(!ics.contains(&i.patient.last_name));
+        for line in ics.split("\r\n") {
+            assert!(line.len() <= 75, "folded at 75 octets: {line}");
+        }
+        let unfolded = ics.replace("\r\n ", "");
+        assert!(unfolded.contains("DESCRIPTION:if the plan receives the appeal on 2026-11-20"), "{unfolded}");
+        let long = calendar(&d, Some(&"é\u{1b}".repeat(60)), i.request.date, "abc");
+        assert!(long.split("\r\n").all(|l| l.len() <= 75) && !long.contains('\u{1b}'));
     }
 }

@@ -348,7 +348,8 @@ fn write_packet<W: Write + Seek>(
         .collect();
     let manifest_bytes = serde_json::to_vec_pretty(&manifest).expect("the manifest serializes");
 
-    let mut zip = ZipWriter::new(out);
+    let mut sticky = Sticky { inner: out, error: None, position: 0 };
+    let mut zip = ZipWriter::new(&mut sticky);
     let written = (|| -> Result<(), PackError> {
         let mut manifest_written = false;
         for entry in &entries {
@@ -376,14 +377,67 @@ fn write_packet<W: Write + Seek>(
         }
         Ok(())
     })();
-    if let Err(e) = written {
-        // A failed packet is abandoned (its temporary file is removed by the caller);
-        // dropping the writer would try to finish it and print to stderr.
-        std::mem::forget(zip);
-        return Err(e);
+    // Finishing never fails on the output (a failed write is kept by `Sticky`), so the
+    // zip crate never retries in its destructor, which would print to stderr.
+    let finished = zip.finish().map(drop);
+    if let Some(e) = sticky.error.take() {
+        return Err(io_err("writing the packet", e));
     }
-    zip.finish()?;
+    written?;
+    finished?;
     Ok(manifest)
+}
+
+/// A writer that keeps its first failure and from then on only counts bytes, so
+/// the zip writer can run to its end; the failure is reported once, after.
+struct Sticky<W> {
+    inner: W,
+    error: Option<io::Error>,
+    position: u64,
+}
+
+impl<W: Write> Write for Sticky<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.error.is_none() {
+            match self.inner.write(buf) {
+                Ok(n) => {
+                    self.position += n as u64;
+                    return Ok(n);
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        self.position += buf.len() as u64;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.error.is_none()
+            && let Err(e) = self.inner.flush()
+        {
+            self.error = Some(e);
+        }
+        Ok(())
+    }
+}
+
+impl<W: Seek> Seek for Sticky<W> {
+    fn seek(&mut self, to: io::SeekFrom) -> io::Result<u64> {
+        if self.error.is_none() {
+            match self.inner.seek(to) {
+                Ok(p) => {
+                    self.position = p;
+                    return Ok(p);
+                }
+                Err(e) => self.error = Some(e),
+            }
+        }
+        self.position = match to {
+            io::SeekFrom::Start(p) => p,
+            io::SeekFrom::Current(d) | io::SeekFrom::End(d) => self.position.saturating_add_signed(d),
+        };
+        Ok(self.position)
+    }
 }
 
 /// Images and PDFs are compressed already: images are stored, PDFs deflated at the fastest level.

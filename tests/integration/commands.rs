@@ -74,8 +74,11 @@ fn check_json_has_the_documented_shape() {
     for c in doc["policy"]["criteria"].as_array().unwrap() {
         assert!(c["id"].is_string() && c["evidence"].is_array());
     }
-    let bad = root().join("tests/cases/invalid/many-problems");
-    let out = authpack(&bad, &["check", "intake.yaml", "--json"]);
+    let case =
+        crate::cases::load_all(&root().join("tests/cases/invalid")).into_iter().find(|(n, _)| n == "many-problems");
+    let (name, case) = case.expect("the many-problems case");
+    let bad = crate::cases::materialize(&name, &case);
+    let out = authpack(bad.path(), &["check", "intake.yaml", "--json"]);
     assert_eq!(out.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["valid"], false);

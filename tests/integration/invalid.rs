@@ -1,38 +1,60 @@
-//! The invalid-intake corpus: each case fails with exit 1, a message naming
-//! the path and line (snapshotted exactly), and no file written.
+//! The invalid-intake corpus: each case (a base plus edits, see `cases`) fails
+//! with exit 1 from `build` and from `check` alike, its errors name exactly the
+//! paths the case lists, the message is snapshotted exactly, and nothing is written.
 
 use std::path::Path;
 
+use crate::cases;
 use crate::harness::{authpack, root, scenarios};
 
 #[test]
-fn every_invalid_intake_is_refused_with_its_exact_message_and_nothing_written() {
-    let cases = scenarios(&root().join("tests/cases/invalid"));
+fn every_invalid_intake_is_refused_by_check_and_build_alike_naming_its_paths() {
+    let cases = cases::load_all(&root().join("tests/cases/invalid"));
     assert!(cases.len() >= 60, "at least 60 hostile cases, found {}", cases.len());
-    for (name, dir) in cases {
+    for (name, case) in cases {
+        let dir = cases::materialize(&name, &case);
         let out_dir = tempfile::tempdir().unwrap();
         let target = out_dir.path().join("packet.zip");
-        let out = authpack(&dir, &["build", "intake.yaml", "-o", target.to_str().unwrap()]);
-        let stderr = String::from_utf8_lossy(&out.stderr).replace(out_dir.path().to_str().unwrap(), "[OUT]");
-        assert_eq!(out.status.code(), Some(1), "{name}: an invalid intake is exit 1\n{stderr}");
+        let built = authpack(dir.path(), &["build", "intake.yaml", "-o", target.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&built.stderr).replace(out_dir.path().to_str().unwrap(), "[OUT]");
+        assert_eq!(built.status.code(), Some(1), "{name}: an invalid intake is exit 1\n{stderr}");
         assert!(stderr.contains("intake.yaml"), "{name}: the message names the file\n{stderr}");
         assert!(!target.exists(), "{name}: a packet was written");
-        assert_eq!(
-            std::fs::read_dir(out_dir.path()).unwrap().count(),
-            0,
-            "{name}: files were left in the output folder"
-        );
-        insta::assert_snapshot!(format!("invalid__{name}"), format!("exit {:?}\n{stderr}", out.status.code()));
+        assert_eq!(std::fs::read_dir(out_dir.path()).unwrap().count(), 0, "{name}: files were left behind");
+        // Every path the case names is named by an error, and no error goes unlisted.
+        let named: std::collections::BTreeSet<String> = stderr
+            .lines()
+            .filter_map(|l| l.strip_prefix("error: "))
+            .map(|rest| match rest.split_once(": ") {
+                Some((path, _)) if !path.contains(' ') => path.to_string(),
+                _ => String::new(),
+            })
+            .collect();
+        let expected: std::collections::BTreeSet<String> = case.expect.iter().cloned().collect();
+        assert_eq!(named, expected, "{name}: the paths the errors name ({})\n{stderr}", case.about);
+        // `check` refuses it with the same diagnostics: one validator.
+        let checked = authpack(dir.path(), &["check", "intake.yaml"]);
+        assert_eq!(checked.status.code(), Some(1), "{name}: check agrees it is invalid");
+        let body = |s: &str| s.lines().filter(|l| !l.starts_with("intake.yaml: ")).collect::<Vec<_>>().join("\n");
+        if case.commands_differ.is_none() {
+            assert_eq!(
+                body(&String::from_utf8_lossy(&checked.stderr)),
+                body(&stderr),
+                "{name}: check and build differ"
+            );
+        }
+        insta::assert_snapshot!(format!("invalid__{name}"), format!("exit {:?}\n{stderr}", built.status.code()));
     }
 }
 
 #[test]
 fn an_intake_error_is_exit_1_and_names_the_path_and_line() {
-    let cases = scenarios(&root().join("tests/cases/invalid"));
+    let cases = cases::load_all(&root().join("tests/cases/invalid"));
     let with_lines = cases
         .iter()
-        .filter(|(_, dir)| {
-            let out = authpack(dir, &["check", "intake.yaml"]);
+        .filter(|(name, case)| {
+            let dir = cases::materialize(name, case);
+            let out = authpack(dir.path(), &["check", "intake.yaml"]);
             let stderr = String::from_utf8_lossy(&out.stderr);
             let has_line = stderr
                 .match_indices("intake.yaml:")
@@ -41,6 +63,14 @@ fn an_intake_error_is_exit_1_and_names_the_path_and_line() {
         })
         .count();
     assert!(with_lines * 10 >= cases.len() * 8, "most cases name a path and a line ({with_lines} of {})", cases.len());
+}
+
+#[test]
+fn the_bases_of_the_corpus_are_themselves_valid() {
+    for (name, dir) in scenarios(&root().join("tests/cases/base")) {
+        let out = authpack(&dir, &["check", "intake.yaml"]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }
 
 /// Refuses `intake` (in `dir`) with exit 1, writing nothing; returns stderr.

@@ -4,6 +4,7 @@
 //! the command line.
 
 mod batch;
+mod cases;
 mod commands;
 mod harness;
 mod invalid;

@@ -140,33 +140,48 @@ fn hostile_text_comes_out_of_the_pdf_literally() {
     assert!(!flat.contains("root:x:0:0"), "no file was read");
 }
 
-#[test]
-fn a_character_no_font_has_is_an_error_naming_the_field_until_a_font_dir_supplies_it() {
+/// A copy of the TRD sample in a temporary folder, with `intake` as its intake.
+fn sample_with(intake: &str) -> tempfile::TempDir {
     let dir = root().join("samples/esketamine-trd-initial");
-    let text = std::fs::read_to_string(dir.join("intake.yaml")).unwrap();
-    // U+2D30 TIFINAGH LETTER YA: in DejaVu Sans, in none of the bundled fonts.
-    let intake = text.replacen("first_name: Theresa", "first_name: \"Theresa \u{2d30}\"", 1);
     let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("intake.yaml"), &intake).unwrap();
+    std::fs::write(tmp.path().join("intake.yaml"), intake).unwrap();
     std::fs::create_dir(tmp.path().join("records")).unwrap();
     for entry in std::fs::read_dir(dir.join("records")).unwrap() {
         let entry = entry.unwrap();
         std::fs::copy(entry.path(), tmp.path().join("records").join(entry.file_name())).unwrap();
     }
-    let out = crate::harness::authpack(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    tmp
+}
+
+/// `check` and `build` with the same options: both exit codes, and build's stderr.
+fn both(dir: &std::path::Path, options: &[&str]) -> (Option<i32>, Option<i32>, String) {
+    let mut check = vec!["check", "intake.yaml"];
+    check.extend(options);
+    let mut build = vec!["build", "intake.yaml", "-o", "p.zip", "--force"];
+    build.extend(options);
+    let checked = crate::harness::authpack(dir, &check);
+    let built = crate::harness::authpack(dir, &build);
+    (checked.status.code(), built.status.code(), String::from_utf8_lossy(&built.stderr).into_owned())
+}
+
+#[test]
+fn a_character_no_font_has_is_an_error_in_check_and_build_until_a_font_dir_supplies_it() {
+    let text = std::fs::read_to_string(root().join("samples/esketamine-trd-initial/intake.yaml")).unwrap();
+    // U+2D30 TIFINAGH LETTER YA: in DejaVu Sans, in none of the bundled fonts.
+    let tmp = sample_with(&text.replacen("first_name: Theresa", "first_name: \"Theresa \u{2d30}\"", 1));
+    let (check, build, stderr) = both(tmp.path(), &[]);
+    assert_eq!((check, build), (Some(1), Some(1)), "{stderr}");
     assert!(
         stderr.contains("patient.first_name") && stderr.contains("U+2D30") && stderr.contains("--font-dir"),
         "{stderr}"
     );
     assert!(!tmp.path().join("p.zip").exists());
-
-    let out = crate::harness::authpack(
-        tmp.path(),
-        &["build", "intake.yaml", "-o", "p.zip", "--font-dir", "/usr/share/fonts/truetype/dejavu"],
-    );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // Markdown alone needs no font: both accept it.
+    assert_eq!(both(tmp.path(), &["--format", "md"]).0, Some(0));
+    assert_eq!(both(tmp.path(), &["--format", "md"]).1, Some(0));
+    // With a font that has it, both accept it, and the character is in the PDF.
+    let (check, build, stderr) = both(tmp.path(), &["--font-dir", "/usr/share/fonts/truetype/dejavu"]);
+    assert_eq!((check, build), (Some(0), Some(0)), "{stderr}");
     let mut zip = zip::ZipArchive::new(std::fs::File::open(tmp.path().join("p.zip")).unwrap()).unwrap();
     let mut letter = Vec::new();
     zip.by_name("letter-of-medical-necessity.pdf").unwrap().read_to_end(&mut letter).unwrap();
@@ -174,20 +189,16 @@ fn a_character_no_font_has_is_an_error_naming_the_field_until_a_font_dir_supplie
 }
 
 #[test]
-fn an_enclosure_that_cannot_be_placed_is_an_error_naming_it() {
-    let dir = root().join("samples/esketamine-trd-initial");
-    let tmp = tempfile::tempdir().unwrap();
-    std::fs::write(tmp.path().join("intake.yaml"), std::fs::read_to_string(dir.join("intake.yaml")).unwrap()).unwrap();
-    std::fs::create_dir(tmp.path().join("records")).unwrap();
-    for entry in std::fs::read_dir(dir.join("records")).unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), tmp.path().join("records").join(entry.file_name())).unwrap();
-    }
+fn a_damaged_enclosure_is_refused_by_check_and_build_alike_naming_it() {
+    let text = std::fs::read_to_string(root().join("samples/esketamine-trd-initial/intake.yaml")).unwrap();
+    let tmp = sample_with(&text);
     std::fs::write(tmp.path().join("records/rating-scales-2026-11-06.pdf"), b"%PDF-1.4\nthis is not really a pdf\n")
         .unwrap();
-    let out = crate::harness::authpack(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let (check, build, stderr) = both(tmp.path(), &[]);
+    assert_eq!((check, build), (Some(1), Some(1)), "{stderr}");
     assert!(stderr.contains("attachments[1].file") && stderr.contains("damaged"), "{stderr}");
     assert!(!tmp.path().join("p.zip").exists());
+    // Without PDFs the record is only enclosed, never placed: both accept it.
+    let (check, build, stderr) = both(tmp.path(), &["--format", "md"]);
+    assert_eq!((check, build), (Some(0), Some(0)), "{stderr}");
 }
