@@ -314,7 +314,9 @@ mod tests {
         }
     }
 
+    /// Why a test write failed (the test only needs to know that it did).
     #[derive(Debug)]
+    #[allow(dead_code)]
     enum Failed {
         File(FileError),
         Pack(crate::package::PackError),
