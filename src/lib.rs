@@ -25,6 +25,7 @@ pub mod reading;
 pub mod redact;
 pub mod reference;
 pub mod render;
+pub mod words;
 pub(crate) mod yaml;
 
 use std::path::PathBuf;
@@ -88,11 +89,13 @@ pub fn read(input: &Input, settings: &Settings<'_>) -> Result<Reading, Rejected>
 /// Builds the packet of an intake: its reading, rendered, typeset and packed.
 pub fn build(input: &Input, settings: &Settings<'_>) -> Result<Packet, BuildError> {
     let reading = read(input, settings)?;
-    let view = render::View::new(&reading, &settings.pack.evidence, settings.typesetter.is_some());
-    let mut documents = render::render(&settings.pack.templates, &view)?;
+    let templates = &settings.pack.templates;
+    let paging = if settings.typesetter.is_some() { render::Paging::Typeset } else { render::Paging::None };
+    let mut documents = render::render(templates, &render::View::new(&reading, settings.pack, &paging))?;
     let typeset = settings.typesetter.map(|t| pdf::typeset(t, &reading, &documents)).transpose()?;
     if let Some(t) = &typeset {
-        render::state_fax_pages(&settings.pack.templates, &view, &mut documents, t.fax_pages)?;
+        let counted = render::Paging::Counted { fax: t.fax_pages, records: t.record_pages.clone() };
+        render::state_pages(templates, &render::View::new(&reading, settings.pack, &counted), &mut documents)?;
     }
     Ok(package::assemble(reading, documents, typeset, settings.markdown))
 }

@@ -120,6 +120,7 @@ pub const FIELDS: &[(&str, Kind)] = &[
     ("assessments[].rater", Kind::Name),
     ("safety.adverse_events", Kind::Text),
     ("clinical_summary", Kind::Text),
+    ("current_episode.impairment", Kind::Text),
     ("appeal.reference_number", Kind::Identifier),
     ("appeal.denial_reason", Kind::Text),
     ("appeal.representative.name", Kind::Name),

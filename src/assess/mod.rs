@@ -1,25 +1,34 @@
 //! Assess: derived clinical facts, read from the intake the way a utilization
-//! reviewer reads it (trial adequacy, classes, weeks, episode, severity, change).
+//! reviewer reads it (trial adequacy, classes, weeks, episode, severity,
+//! change from baseline, dosing, deadlines, the patient's costs).
 //!
 //! Facts here carry no payer's thresholds except the catalogue's minimum
 //! adequate doses; policies apply their own weeks and counts in `policy`.
 
+mod consistency;
+pub mod cost;
 pub mod deadlines;
-
-use std::collections::BTreeMap;
+pub mod dosing;
+pub mod scales;
 
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::intake::{Instrument, Intake, MedicationRole, Outcome, RiskLevel};
+use crate::diag::Diagnostic;
+use crate::intake::{Instrument, Intake, MedicationRole, Outcome, Positions, RequestKind, RiskLevel};
 use crate::reference::{self, DrugMatch};
+
+pub use scales::{Baseline, ScaleFacts, ScoreFact};
 
 /// Everything derived from one intake.
 #[derive(Clone, Debug, Serialize)]
 pub struct Facts {
-    /// The request date every interval is measured to.
+    /// The request date.
     pub request_date: Date,
-    /// The patient's age on the request date.
+    /// The date the criteria are judged as of: the request date, or for a claim
+    /// the first date of service (`request.treatment_start`, else the first session).
+    pub as_of: Date,
+    /// The patient's age on that date.
     pub age: i32,
     /// Start of the current episode, when given.
     pub episode_start: Option<Date>,
@@ -29,16 +38,29 @@ pub struct Facts {
     pub augmentations: Vec<AugmentationFacts>,
     /// Rating-scale summaries by instrument, for every instrument with a result.
     pub scales: Vec<ScaleFacts>,
+    /// What each scale's baseline is counted from.
+    pub baseline: Baseline,
     /// The latest C-SSRS risk level, when given.
     pub suicide_risk: Option<RiskLevel>,
+    /// The record shows suicidal ideation or risk (any C-SSRS result above none,
+    /// a suicidality code, the MDSI indication, or a stay for it).
+    pub suicidal: bool,
     /// Whether the patient takes an oral antidepressant now, and which.
     pub current_oral_antidepressants: Vec<String>,
     /// Number of psychotherapy courses.
     pub psychotherapy_courses: usize,
     /// Number of psychiatric hospital stays.
     pub hospitalizations: usize,
+    /// The requested regimen, counted.
+    pub dosing: dosing::Dosing,
     /// The appeal's dates, for an appeal.
     pub appeal: Option<deadlines::AppealDates>,
+    /// A continuation's timing against the authorization in force.
+    pub continuation: Option<deadlines::ContinuationTiming>,
+    /// A claim's dates.
+    pub claim: Option<deadlines::ClaimDates>,
+    /// The patient's cost estimate, when the intake gives costs.
+    pub cost: Option<Result<cost::Estimate, String>>,
 }
 
 /// What one antidepressant trial amounts to.
@@ -50,6 +72,10 @@ pub struct TrialFacts {
     pub drug: String,
     /// The generic name, when the catalogue knows the drug.
     pub generic: Option<String>,
+    /// First day of the trial.
+    pub start: Date,
+    /// Last day, when it ended.
+    pub end: Option<Date>,
     /// The class id, when known.
     pub class: Option<String>,
     /// The class's full name, when known.
@@ -103,47 +129,18 @@ pub struct AugmentationFacts {
     pub failed: bool,
 }
 
-/// One instrument's results, baseline to latest.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScaleFacts {
-    /// The instrument.
-    pub instrument: Instrument,
-    /// Its full name.
-    pub name: String,
-    /// Every scored result, oldest first: (date, score, band).
-    pub results: Vec<ScoreFact>,
-    /// The first result in the current episode (or the first at all).
-    pub baseline: Option<ScoreFact>,
-    /// The latest result.
-    pub latest: Option<ScoreFact>,
-    /// Latest minus baseline.
-    pub change: Option<i64>,
-    /// Change as a percent of baseline (negative is improvement).
-    pub percent_change: Option<f64>,
-    /// A drop of at least the instrument's response threshold.
-    pub response: Option<bool>,
-    /// The latest score is at or below the remission threshold.
-    pub remission: Option<bool>,
-}
-
-/// One dated score.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScoreFact {
-    /// When.
-    pub date: Date,
-    /// The score.
-    pub score: u32,
-    /// The severity band, when the instrument has bands.
-    pub band: Option<String>,
-}
-
 fn weeks(days: i64) -> f64 {
     (days as f64 / 7.0 * 10.0).floor() / 10.0
 }
 
 /// Derives the facts of an intake.
 pub fn assess(intake: &Intake) -> Facts {
-    let request_date = intake.request.date;
+    let basis = scales::baseline_basis(intake);
+    // A claim is judged as of its first date of service; anything else, as of the request.
+    let request_date = match (intake.request.kind, basis) {
+        (RequestKind::Claim, Baseline::TreatmentStart(d) | Baseline::FirstSession(d)) => d,
+        _ => intake.request.date,
+    };
     let episode_start = intake.current_episode.as_ref().and_then(|e| e.start);
     let history = intake.treatment_history.clone().unwrap_or_default();
 
@@ -171,6 +168,8 @@ pub fn assess(intake: &Intake) -> Facts {
                 index,
                 drug: t.drug.clone(),
                 generic: drug.map(|d| d.generic.clone()),
+                start: t.start,
+                end: t.end,
                 class: drug.map(|d| d.class.clone()),
                 class_name: drug.map(|d| reference::class_name(&d.class).to_string()),
                 min_adequate_mg,
@@ -234,74 +233,132 @@ pub fn assess(intake: &Intake) -> Facts {
         .max_by_key(|a| a.date)
         .and_then(|a| a.risk);
 
+    let age = request_date.years_since(intake.patient.date_of_birth);
+    let suicidal = suicidal(intake);
     Facts {
-        request_date,
-        age: request_date.years_since(intake.patient.date_of_birth),
+        request_date: intake.request.date,
+        as_of: request_date,
+        age,
         episode_start,
         trials,
         augmentations,
-        scales: scales(intake, episode_start),
+        scales: scales::scales(intake, episode_start, basis),
+        baseline: basis,
         suicide_risk,
+        suicidal,
         current_oral_antidepressants,
         psychotherapy_courses: history.psychotherapy.len(),
         hospitalizations: history.hospitalizations.len(),
+        dosing: dosing::dosing(intake, age),
         appeal: intake
             .appeal
             .as_ref()
-            .filter(|_| intake.request.kind == crate::intake::RequestKind::Appeal)
+            .filter(|_| intake.request.kind == RequestKind::Appeal)
             .map(|a| deadlines::appeal_dates(intake, a)),
+        continuation: deadlines::continuation_timing(intake),
+        claim: deadlines::claim_dates(intake),
+        cost: cost::estimate(intake).map(|r| r.map_err(|e| format!("{e:?}"))),
     }
 }
 
-fn scales(intake: &Intake, episode_start: Option<Date>) -> Vec<ScaleFacts> {
-    let mut by_instrument: BTreeMap<Instrument, Vec<(Date, u32)>> = BTreeMap::new();
-    for a in &intake.assessments {
-        if let Some(score) = a.score {
-            by_instrument.entry(a.instrument).or_default().push((a.date, score));
-        }
+/// Codes that show suicidal ideation or behavior (domain.md 3.2).
+const SUICIDALITY_CODES: &[&str] = &["R45.851", "T14.91XA", "Z91.51"];
+
+/// Whether the record shows suicidal ideation or risk: the crisis line goes on the patient's sheet.
+fn suicidal(intake: &Intake) -> bool {
+    let cssrs = intake.assessments.iter().any(|a| a.instrument == Instrument::CSsrs && a.risk.is_some());
+    let coded = intake.diagnoses.iter().any(|d| SUICIDALITY_CODES.contains(&d.code.as_str()));
+    let stays = intake
+        .treatment_history
+        .as_ref()
+        .is_some_and(|h| h.hospitalizations.iter().any(|s| s.reason.as_deref().is_some_and(|r| r.to_lowercase().contains("suicid"))));
+    cssrs || coded || stays || intake.request.indication == crate::intake::Indication::Mdsi
+}
+
+/// The warnings the facts raise: late filing, a continuation that may not be
+/// decided in time, an older adult's first dose, a missing treatment start,
+/// and free text that contradicts the fields.
+pub fn warnings(intake: &Intake, facts: &Facts, positions: &Positions) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let at = |p: &str| positions.get(p).copied();
+    if let Some(dates) = &facts.appeal {
+        out.extend(deadlines::late_warning(dates, positions));
     }
-    by_instrument
-        .into_iter()
-        .map(|(instrument, mut results)| {
-            results.sort();
-            let info = reference::instrument(instrument);
-            let fact =
-                |(date, score): (Date, u32)| ScoreFact { date, score, band: info.band(score).map(str::to_string) };
-            let in_episode = results.iter().copied().find(|(d, _)| episode_start.is_none_or(|s| *d >= s));
-            let baseline = in_episode.or(results.first().copied());
-            let latest = results.last().copied();
-            let (change, percent_change, response) = match (baseline, latest) {
-                (Some(b), Some(l)) if b.0 < l.0 => {
-                    let change = i64::from(l.1) - i64::from(b.1);
-                    let pct = (b.1 > 0).then(|| (change as f64 / f64::from(b.1) * 1000.0).round() / 10.0);
-                    let response = match (pct, info.response_drop_percent) {
-                        (Some(p), Some(threshold)) => Some(-p >= threshold),
-                        _ => None,
-                    };
-                    (Some(change), pct, response)
-                }
-                _ => (None, None, None),
-            };
-            let remission = match (latest, info.remission_max) {
-                (Some(l), Some(max)) if baseline.is_some_and(|b| b.0 < l.0) => Some(l.1 <= max),
-                _ => None,
-            };
-            ScaleFacts {
-                instrument,
-                name: info.name.clone(),
-                results: results.into_iter().map(fact).collect(),
-                baseline: baseline.map(fact),
-                latest: latest.map(fact),
-                change,
-                percent_change,
-                response,
-                remission,
-            }
-        })
-        .collect()
+    if let Some(t) = &facts.continuation {
+        out.extend(deadlines::continuation_warning(t, intake, positions));
+    }
+    let label = &reference::labels().esketamine;
+    if intake.request.therapy == crate::intake::Therapy::EsketamineNasal
+        && facts.dosing.older_adult
+        && facts.dosing.first_dose_mg.is_some_and(|d| d > label.older_adult_start_mg)
+        && intake.request.kind == RequestKind::Initial
+    {
+        out.push(
+            Diagnostic::warning(
+                "request.regimen.first_dose_mg",
+                format!(
+                    "the patient is {} and the first session is {}; the label starts patients {} and older at {}",
+                    facts.age,
+                    crate::words::mg(facts.dosing.first_dose_mg.unwrap_or_default()),
+                    label.older_adult_age,
+                    crate::words::mg(label.older_adult_start_mg)
+                ),
+            )
+            .at(at("request.regimen.first_dose_mg").or(at("request.regimen.dose_mg")))
+            .hint(format!("give request.regimen.first_dose_mg: {}, or say in the letter why a higher start is right", label.older_adult_start_mg)),
+        );
+    }
+    if intake.request.kind == RequestKind::Continuation && facts.baseline == Baseline::EpisodeStart {
+        out.push(
+            Diagnostic::warning(
+                "request.treatment_start",
+                "no treatment start or sessions: the baseline is the episode's first score, not the score before treatment began",
+            )
+            .at(at("request"))
+            .hint("give request.treatment_start: the date of the first session being continued"),
+        );
+    }
+    if let (Some(claim), RequestKind::Claim) = (&facts.claim, intake.request.kind)
+        && claim.limit_days.is_none()
+    {
+        out.push(
+            Diagnostic::warning("payer.claims.timely_filing_days", "the plan's claim-filing limit is not given")
+                .at(at("payer.claims").or(at("payer")))
+                .hint("plans usually allow 90 to 365 days from the date of service (Medicare: 12 months); ask the plan"),
+        );
+    }
+    out.extend(consistency::check(intake, &facts.trials, positions));
+    out
 }
 
 impl Facts {
+    /// The dated steps to keep: an appeal's last day to file and its decision's
+    /// due date, a claim's filing deadline, a continuation's authorization end.
+    pub fn deadlines(&self) -> Vec<deadlines::Deadline> {
+        let mut out = Vec::new();
+        if let Some(a) = &self.appeal {
+            out.extend(a.file_by.clone());
+            out.extend(a.decision_by.clone());
+        }
+        if let Some(c) = &self.claim
+            && let (Some(by), Some(days)) = (c.file_by, c.limit_days)
+        {
+            out.push(deadlines::Deadline {
+                what: "last day to file the claim for the first date of service".into(),
+                by: Some(by),
+                rule: format!("the plan's limit of {days} days from the date of service"),
+            });
+        }
+        if let Some(t) = &self.continuation {
+            out.push(deadlines::Deadline {
+                what: "the authorization in force ends".into(),
+                by: Some(t.authorized_through),
+                rule: format!("a standard decision is due by {} ({})", t.standard_decision_by, t.rule),
+            });
+        }
+        out
+    }
+
     /// The summary of one instrument, when it has results.
     pub fn scale(&self, instrument: Instrument) -> Option<&ScaleFacts> {
         self.scales.iter().find(|s| s.instrument == instrument)

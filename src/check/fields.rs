@@ -163,19 +163,37 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
         {
             f.error("request.regimen.dose_mg_per_kg", format!("{d} mg/kg is outside 0 to 2"));
         }
-        match reg.dose_mg {
-            // Spravato is a 28 mg device; sessions use one to three (label: 56 or 84 mg, 28 mg in some older adults).
-            Some(d) if r.therapy == Therapy::EsketamineNasal && ![28.0, 56.0, 84.0].contains(&d) => f.error(
-                "request.regimen.dose_mg",
-                format!("{d} mg is not a dose of esketamine nasal spray; a session is 28, 56 or 84 mg (28 mg devices)"),
-            ),
-            Some(d) if ketamine && !(d > 0.0 && d <= 500.0) => f.error(
-                "request.regimen.dose_mg",
-                format!("{d} mg is outside the possible range for one ketamine session (above 0, at most 500 mg)"),
-            ),
-            _ => {}
+        // Esketamine comes in 28 mg devices: whole devices, at most twelve, are possible.
+        // Whether a possible dose is within the label is a verdict (the regimen criterion), not an error.
+        let device = crate::reference::labels().esketamine.device_mg;
+        for (path, dose) in [("request.regimen.dose_mg", reg.dose_mg), ("request.regimen.first_dose_mg", reg.first_dose_mg)] {
+            match dose {
+                Some(d) if r.therapy == Therapy::EsketamineNasal && (d <= 0.0 || d > 12.0 * device || (d / device).fract() != 0.0) => f.push(
+                    Diagnostic::error(path, format!("{} mg is not a possible dose of esketamine nasal spray", crate::words::num(d)))
+                        .hint("a session uses whole 28 mg devices: the label's doses are 56 or 84 mg (28 mg to start at 65 and older)"),
+                ),
+                Some(d) if ketamine && !(d > 0.0 && d <= 500.0) => f.error(
+                    path,
+                    format!("{d} mg is outside the possible range for one ketamine session (above 0, at most 500 mg)"),
+                ),
+                _ => {}
+            }
+        }
+        if reg.sessions == Some(0) {
+            f.error("request.regimen.sessions", "a request for no sessions asks for nothing");
         }
     }
+    for (i, s) in r.services.iter().enumerate() {
+        for (j, m) in s.modifiers.iter().enumerate() {
+            if m.len() != 2 || !m.chars().all(|c| c.is_ascii_alphanumeric()) {
+                f.push(
+                    Diagnostic::error(format!("request.services[{i}].modifiers[{j}]"), format!("'{}' is not a modifier", crate::yaml::preview(m)))
+                        .hint("a HCPCS/CPT modifier is two letters or digits, such as KX or 25"),
+                );
+            }
+        }
+    }
+    claim(f, intake);
     services_fit(f, intake);
     if r.services.is_empty() && r.kind != RequestKind::Appeal {
         f.warning("request.services", "no billing codes requested; plans need the HCPCS/CPT codes");
@@ -215,12 +233,83 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
 }
 
 /// Warns when the billing lines, taken together, do not fit the therapy (domain.md 3.1).
+/// What a claim needs: services given, and what the superbill must name.
+fn claim(f: &mut Findings<'_>, intake: &Intake) {
+    if intake.request.kind != RequestKind::Claim {
+        return;
+    }
+    if intake.sessions.is_empty() {
+        f.push_near(
+            Diagnostic::error("sessions", "a claim needs the services given: list each under sessions")
+                .hint("each session: date, code, units, charge and, when paid, paid"),
+            "request.kind",
+        );
+    }
+    if intake.prescriber.tax_id.is_none() {
+        f.push_near(
+            Diagnostic::warning("prescriber.tax_id", "the superbill has no tax ID for the rendering provider")
+                .hint("plans process member claims with the provider's TIN; add prescriber.tax_id"),
+            "prescriber",
+        );
+    }
+    if intake.site.as_ref().is_some_and(|s| s.npi.is_none()) {
+        f.push_near(
+            Diagnostic::warning("site.npi", "the superbill has no NPI for the facility").hint("add site.npi"),
+            "site",
+        );
+    }
+    let contact = intake.payer.claims.as_ref();
+    if contact.is_none_or(|c| c.address.is_none() && c.fax.is_none() && c.portal.is_none()) {
+        f.push_near(
+            Diagnostic::warning("payer.claims", "the intake does not say where the plan takes member claims")
+                .hint("add payer.claims with the address, fax or portal on the back of the member card"),
+            "payer",
+        );
+    }
+}
+
+/// Warns when the billing lines, taken together, do not fit the therapy or the plan (domain.md 3.1, 9.6).
 fn services_fit(f: &mut Findings<'_>, intake: &Intake) {
     let r = &intake.request;
     if r.services.is_empty() {
         return;
     }
     let has = |codes: &[&str]| r.services.iter().any(|s| codes.contains(&s.code.as_str()));
+    use crate::intake::PlanType;
+    let medicare = matches!(intake.payer.plan_type, Some(PlanType::Medicare | PlanType::MedicareAdvantage));
+    if r.therapy == Therapy::EsketamineNasal && intake.payer.plan_type.is_some() {
+        if has(&["G2082", "G2083"]) && !medicare {
+            f.push(
+                Diagnostic::warning("request.services", "G2082 and G2083 are Medicare's esketamine codes")
+                    .hint("commercial plans and Medicaid usually take J0013 (1 mg units: 56 or 84 a session) with the visit billed apart"),
+            );
+        }
+        if has(&["J0013", "S0013"]) && medicare {
+            f.push(
+                Diagnostic::warning("request.services", "Medicare bills esketamine as G2082 (up to 56 mg) or G2083 (more than 56 mg)")
+                    .hint("G2082/G2083 bundle the drug, the visit and the observation; the MAC may ask for the KX modifier"),
+            );
+        }
+    }
+    if let (Some(reg), Some(line)) = (&r.regimen, r.services.iter().position(|s| s.code.as_str() == "J0013")) {
+        let expected = reg.dose_mg.zip(reg.sessions).map(|(d, n)| {
+            let first = reg.first_dose_mg.unwrap_or(d);
+            first + d * f64::from(n.saturating_sub(1))
+        });
+        if let Some(units) = expected.filter(|u| *u != f64::from(r.services[line].units)) {
+            f.push(
+                Diagnostic::warning(
+                    format!("request.services[{line}].units"),
+                    format!(
+                        "J0013 is billed in 1 mg units: the regimen makes {} units, not {}",
+                        crate::words::num(units),
+                        r.services[line].units
+                    ),
+                )
+                .hint("units = mg a session x sessions (the first session's dose counted apart)"),
+            );
+        }
+    }
     let (ok, advice) = match r.therapy {
         Therapy::EsketamineNasal => (
             has(&["G2082", "G2083", "J0013", "S0013"]),
@@ -482,6 +571,13 @@ fn appeal(f: &mut Findings<'_>, intake: &Intake, today: Date) {
             f.order("appeal", Some(a.denial_date), a.received_date, ("denial_date", "received_date"));
             if a.denial_reason.is_none() {
                 f.warning("appeal.denial_reason", "quote the denial reason exactly as the notice gives it");
+            }
+            if a.appellant == crate::intake::Appellant::Representative && a.representative.is_none() {
+                f.push_near(
+                    Diagnostic::error("appeal.representative", "a representative's appeal needs the representative")
+                        .hint("add appeal.representative with name, relationship, address and phone"),
+                    "appeal.appellant",
+                );
             }
         }
         (None, _) => {}

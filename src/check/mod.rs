@@ -54,6 +54,9 @@ pub fn check(load: Load, input: &Input, settings: &Settings<'_>) -> Result<Check
     {
         diagnostics.push(d.clone());
     }
+    if let Ok(profile) = &profile {
+        diagnostics.extend(unknown_supports(&loaded, profile));
+    }
     if let Some(typesetter) = settings.typesetter {
         diagnostics.extend(fonts::uncovered(&loaded, typesetter).into_iter().filter(independent));
     }
@@ -73,4 +76,27 @@ pub fn check(load: Load, input: &Input, settings: &Settings<'_>) -> Result<Check
         }),
         _ => Err(diagnostics),
     }
+}
+
+/// A record said to document a criterion the profile does not have is not cited: a warning.
+fn unknown_supports(loaded: &intake::Loaded, profile: &PolicyProfile) -> Vec<Diagnostic> {
+    let ids: Vec<&str> = profile.criteria.iter().chain(profile.continuation_criteria.iter().flatten()).map(|c| c.id.as_str()).collect();
+    let mut out = Vec::new();
+    for (i, a) in loaded.intake.attachments.iter().enumerate() {
+        for (j, id) in a.supports.iter().enumerate() {
+            if !ids.contains(&id.as_str()) {
+                let path = format!("attachments[{i}].supports[{j}]");
+                let mut d = Diagnostic::warning(
+                    path.clone(),
+                    format!("'{}' is not a criterion of {}; the record is not cited for it", crate::yaml::preview(id), profile.id),
+                )
+                .at(loaded.positions.get(&path).copied());
+                if let Some(close) = diag::did_you_mean(id, ids.iter().copied()) {
+                    d = d.hint(format!("did you mean '{close}'?"));
+                }
+                out.push(d.hint(format!("the profile's criteria: {}", ids.join(", "))));
+            }
+        }
+    }
+    out
 }

@@ -52,6 +52,10 @@ pub struct Intake {
     /// Records enclosed in the packet, paths relative to the intake file.
     #[serde(default)]
     pub attachments: Vec<Attachment>,
+    /// The patient's cost estimate (added in format 1.1).
+    pub cost: Option<Cost>,
+    /// Chronic pain: the Budapest clinical criteria, where the diagnosis is CRPS (an authpack addition).
+    pub crps: Option<CrpsCriteria>,
     /// Who signs the letter, and when.
     pub signature: Option<Signature>,
 }
@@ -60,7 +64,7 @@ pub struct Intake {
 #[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Request {
-    /// initial, continuation or appeal.
+    /// initial, continuation, appeal or claim.
     pub kind: RequestKind,
     /// The therapy requested.
     pub therapy: Therapy,
@@ -74,6 +78,14 @@ pub struct Request {
     pub urgency: Option<Urgency>,
     /// Why waiting the standard time could seriously harm the patient (needed when expedited).
     pub urgency_reason: Option<String>,
+    /// An exception (individual consideration) for criteria the patient does not meet (added in format 1.1).
+    pub exception: Option<Exception>,
+    /// The first session of the therapy being continued or claimed (added in format 1.1).
+    pub treatment_start: Option<Date>,
+    /// The last day of the authorization in force (added in format 1.1).
+    pub authorized_through: Option<Date>,
+    /// How the drug reaches the site: buy-and-bill or specialty pharmacy (added in format 1.1).
+    pub dispensing: Option<Dispensing>,
     /// How the drug is billed: medical or pharmacy benefit.
     pub benefit: Option<Benefit>,
     /// CMS place-of-service code (11 = office).
@@ -97,6 +109,28 @@ pub enum RequestKind {
     Continuation,
     /// An appeal of a denial.
     Appeal,
+    /// A member's claim for services already given (out-of-network reimbursement; added in format 1.1).
+    Claim,
+}
+
+/// An exception (individual consideration) requested for criteria not met.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Exception {
+    /// The ids of the policy profile's criteria the patient does not meet.
+    pub criteria: Vec<String>,
+    /// The clinical reason the standard does not fit this patient.
+    pub reason: String,
+}
+
+/// How the drug reaches the site of care.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Dispensing {
+    /// The site buys the drug and bills it (medical benefit).
+    BuyAndBill,
+    /// A specialty pharmacy dispenses it to the site (pharmacy benefit).
+    SpecialtyPharmacy,
 }
 
 /// The therapy requested.
@@ -157,6 +191,8 @@ pub struct Regimen {
     pub phase: Option<Phase>,
     /// Esketamine: milligrams per session.
     pub dose_mg: Option<f64>,
+    /// Esketamine: the first session's dose, when it differs (the label starts patients 65 and older at 28 mg; added in format 1.1).
+    pub first_dose_mg: Option<f64>,
     /// Ketamine IV/IM: milligrams per kilogram per session.
     pub dose_mg_per_kg: Option<f64>,
     /// Ketamine IV: infusion length in minutes.
@@ -205,6 +241,9 @@ pub struct Service {
     pub code: ProcedureCode,
     /// Units requested.
     pub units: u32,
+    /// HCPCS/CPT modifiers, such as KX (added in format 1.1).
+    #[serde(default)]
+    pub modifiers: Vec<String>,
     /// The drug's National Drug Code, for drug lines (J3490, J0013); normalised to 5-4-2.
     pub ndc: Option<Ndc>,
 }
@@ -233,8 +272,64 @@ pub struct Patient {
     pub phone: Option<String>,
     /// Weight in kilograms (weight-based ketamine dosing).
     pub weight_kg: Option<f64>,
-    /// Esketamine: the patient is enrolled in the SPRAVATO REMS.
-    pub rems_enrolled: Option<bool>,
+    /// Esketamine: the patient's SPRAVATO REMS enrollment: true, false or pending (pending added in format 1.1).
+    pub rems_enrolled: Option<Enrollment>,
+}
+
+/// A REMS enrollment: done, not done, or under way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Enrollment {
+    /// Enrolled (`true`).
+    Enrolled,
+    /// Not enrolled (`false`).
+    NotEnrolled,
+    /// The enrollment form is in, not yet confirmed (`pending`).
+    Pending,
+}
+
+impl Serialize for Enrollment {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Enrollment::Enrolled => s.serialize_bool(true),
+            Enrollment::NotEnrolled => s.serialize_bool(false),
+            Enrollment::Pending => s.serialize_str("pending"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Enrollment {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Enrollment;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("true, false or pending")
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Enrollment, E> {
+                Ok(if v { Enrollment::Enrolled } else { Enrollment::NotEnrolled })
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Enrollment, E> {
+                match v {
+                    "pending" => Ok(Enrollment::Pending),
+                    _ => Err(E::custom(format!("expected true, false or pending, found '{}'", crate::yaml::preview(v)))),
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+impl JsonSchema for Enrollment {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Enrollment".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "oneOf": [{ "type": "boolean" }, { "const": "pending" }],
+            "description": "true (enrolled), false (not enrolled) or pending (the form is in, not yet confirmed).",
+        })
+    }
 }
 
 /// Sex as recorded by the plan.
@@ -310,6 +405,22 @@ pub struct Payer {
     pub referral_on_file: Option<bool>,
     /// Where the request goes.
     pub prior_authorization: Option<PaContact>,
+    /// Where member claims go (added in format 1.1).
+    pub claims: Option<ClaimsContact>,
+}
+
+/// Where the plan takes member claims.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClaimsContact {
+    /// The claims mailing address.
+    pub address: Option<Address>,
+    /// The claims fax number.
+    pub fax: Option<String>,
+    /// The claims portal, when claims go through one.
+    pub portal: Option<String>,
+    /// The plan's limit for filing a claim, in days after the date of service.
+    pub timely_filing_days: Option<u32>,
 }
 
 /// The kind of plan.
@@ -400,6 +511,8 @@ pub struct Prescriber {
     pub npi: Npi,
     /// Tax identification number.
     pub tax_id: Option<String>,
+    /// DEA registration number (ketamine is Schedule III; added in format 1.1).
+    pub dea_number: Option<String>,
     /// Esketamine: the prescriber is enrolled in the REMS.
     pub rems_enrolled: Option<bool>,
     /// The practice.
@@ -428,6 +541,8 @@ pub struct Site {
     pub name: Option<String>,
     /// Facility NPI.
     pub npi: Option<Npi>,
+    /// The facility's tax identification number (an authpack addition, for superbills).
+    pub tax_id: Option<String>,
     /// Esketamine: a REMS-certified outpatient setting.
     pub rems_certified: Option<bool>,
     /// Site address.
@@ -454,6 +569,8 @@ pub struct CurrentEpisode {
     pub start: Option<Date>,
     /// Whether the episode has psychotic features.
     pub psychotic_features: Option<bool>,
+    /// What the illness costs the patient now (work, school, daily living), in the prescriber's words (an authpack addition).
+    pub impairment: Option<String>,
 }
 
 /// Treatments tried before.
@@ -478,6 +595,113 @@ pub struct TreatmentHistory {
     /// What the patient takes now.
     #[serde(default)]
     pub current_medications: Vec<CurrentMedication>,
+    /// IV/IM ketamine requests: why not the FDA-approved esketamine nasal spray (added in format 1.1).
+    pub esketamine: Option<EsketamineHistory>,
+    /// Chronic pain: the pain treatments tried (an authpack addition).
+    #[serde(default)]
+    pub pain_treatments: Vec<PainTreatment>,
+}
+
+/// Why an IV or IM ketamine request is not for esketamine nasal spray.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EsketamineHistory {
+    /// tried, declined, contraindicated, unavailable or not-covered.
+    pub status: EsketamineStatus,
+    /// First session, when tried.
+    pub start: Option<Date>,
+    /// Last session, when tried.
+    pub end: Option<Date>,
+    /// What happened, when tried.
+    pub outcome: Option<Outcome>,
+    /// Why, in the prescriber's words.
+    pub reason: Option<String>,
+}
+
+/// What became of esketamine nasal spray.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum EsketamineStatus {
+    /// Tried (see outcome).
+    Tried,
+    /// Offered and declined.
+    Declined,
+    /// Ruled out for medical reasons.
+    Contraindicated,
+    /// Not available to the patient (no REMS-certified site within reach).
+    Unavailable,
+    /// Not covered by the plan.
+    NotCovered,
+}
+
+/// One pain treatment tried.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PainTreatment {
+    /// medication, interventional, physical-therapy, psychological-therapy or other.
+    pub category: PainTreatmentCategory,
+    /// What it was: a drug, a procedure or a therapy.
+    pub name: String,
+    /// Medications: the class (gabapentinoid, snri, tca, nsaid, opioid, topical, ...).
+    pub class: Option<String>,
+    /// Medications: the highest daily dose, in mg.
+    pub max_dose_mg: Option<f64>,
+    /// First day.
+    pub start: Option<Date>,
+    /// Last day; absent while it goes on.
+    pub end: Option<Date>,
+    /// What happened.
+    pub outcome: Option<Outcome>,
+    /// Free-text notes.
+    pub notes: Option<String>,
+}
+
+/// A kind of pain treatment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum PainTreatmentCategory {
+    /// A medication.
+    Medication,
+    /// An interventional procedure (nerve block, spinal cord stimulator trial, ...).
+    Interventional,
+    /// Physical or occupational therapy.
+    PhysicalTherapy,
+    /// A psychological therapy (CBT for pain, graded exposure, ...).
+    PsychologicalTherapy,
+    /// Anything else.
+    Other,
+}
+
+/// The Budapest clinical criteria for complex regional pain syndrome (Harden 2010).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CrpsCriteria {
+    /// Continuing pain, disproportionate to any inciting event.
+    pub disproportionate_pain: Option<bool>,
+    /// Categories with at least one reported symptom.
+    #[serde(default)]
+    pub symptoms: Vec<CrpsCategory>,
+    /// Categories with at least one sign at evaluation.
+    #[serde(default)]
+    pub signs: Vec<CrpsCategory>,
+    /// No other diagnosis better explains the signs and symptoms.
+    pub no_better_explanation: Option<bool>,
+    /// When the criteria were assessed.
+    pub assessed_on: Option<Date>,
+}
+
+/// A Budapest criteria category.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CrpsCategory {
+    /// Sensory: hyperesthesia or allodynia.
+    Sensory,
+    /// Vasomotor: temperature or skin color asymmetry or changes.
+    Vasomotor,
+    /// Sudomotor or edema: edema, sweating changes or asymmetry.
+    SudomotorEdema,
+    /// Motor or trophic: decreased range of motion, weakness, tremor, dystonia, hair, nail or skin changes.
+    MotorTrophic,
 }
 
 /// One antidepressant trial.
@@ -719,6 +943,9 @@ pub enum Instrument {
     /// Columbia Suicide Severity Rating Scale.
     #[serde(rename = "c-ssrs")]
     CSsrs,
+    /// Numeric rating scale for pain, 0 to 10 (added in format 1.1).
+    #[serde(rename = "nrs-pain")]
+    NrsPain,
 }
 
 impl Instrument {
@@ -733,6 +960,7 @@ impl Instrument {
             Instrument::Gad7 => "gad-7",
             Instrument::Pcl5 => "pcl-5",
             Instrument::CSsrs => "c-ssrs",
+            Instrument::NrsPain => "nrs-pain",
         }
     }
 }
@@ -781,6 +1009,8 @@ pub struct Contraindications {
     pub intracerebral_hemorrhage: Option<bool>,
     /// Hypersensitivity to esketamine, ketamine or an excipient.
     pub hypersensitivity: Option<bool>,
+    /// Ketamine (Ketalar) label: a significant rise in blood pressure would be a serious hazard (an authpack addition).
+    pub blood_pressure_hazard: Option<bool>,
 }
 
 /// Pregnancy status.
@@ -843,6 +1073,22 @@ pub struct Appeal {
     pub request_peer_to_peer: Option<bool>,
     /// Ask for the claim file and the criteria used.
     pub request_claim_file: Option<bool>,
+    /// The representative who files, when the appellant is a representative (an authpack addition).
+    pub representative: Option<Representative>,
+}
+
+/// Someone who appeals for the patient.
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Representative {
+    /// Full name.
+    pub name: String,
+    /// Relationship to the patient, or professional status (spouse, daughter, attorney).
+    pub relationship: Option<String>,
+    /// Postal address.
+    pub address: Option<Address>,
+    /// Phone number.
+    pub phone: Option<String>,
 }
 
 /// The level of appeal.
@@ -901,6 +1147,13 @@ pub struct Session {
     pub units: u32,
     /// Charge in dollars.
     pub charge: Option<f64>,
+    /// What the patient has paid for this line, in dollars (an authpack addition).
+    pub paid: Option<f64>,
+    /// HCPCS/CPT modifiers (an authpack addition).
+    #[serde(default)]
+    pub modifiers: Vec<String>,
+    /// Drug lines: the dose given, in mg (an authpack addition).
+    pub dose_mg: Option<f64>,
     /// The drug's National Drug Code, for drug lines; normalised to 5-4-2.
     pub ndc: Option<Ndc>,
     /// Diagnoses this line is for.
@@ -932,6 +1185,29 @@ pub struct Attachment {
     pub title: Option<String>,
     /// The kind of record.
     pub kind: Option<AttachmentKind>,
+    /// The ids of the criteria this record documents (added in format 1.1).
+    #[serde(default)]
+    pub supports: Vec<String>,
+}
+
+/// The patient's costs, for the estimate on their sheet (added in format 1.1).
+#[derive(Clone, Debug, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    /// What the clinic charges a session, in dollars.
+    pub charge_per_session: Option<f64>,
+    /// The drug's charge a session when it is billed apart, in dollars (an authpack addition).
+    pub drug_charge_per_session: Option<f64>,
+    /// What is left of the plan year's deductible, in dollars.
+    pub deductible_remaining: Option<f64>,
+    /// The patient's share after the deductible, in percent.
+    pub coinsurance_percent: Option<f64>,
+    /// A fixed amount a session instead of coinsurance, in dollars.
+    pub copay_per_session: Option<f64>,
+    /// What is left of the plan year's out-of-pocket maximum, in dollars.
+    pub out_of_pocket_remaining: Option<f64>,
+    /// What the plan allows a session, when it differs from the charge (an authpack addition).
+    pub allowed_per_session: Option<f64>,
 }
 
 /// The kind of an enclosed record.

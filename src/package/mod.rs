@@ -24,6 +24,8 @@ use crate::render::Document;
 
 /// The manifest's own format version.
 pub const MANIFEST_FORMAT: u32 = 1;
+/// The calendar of the packet's deadlines.
+pub const DEADLINES_ICS: &str = "deadlines.ics";
 /// The manifest's name in the packet.
 pub const MANIFEST_NAME: &str = "manifest.json";
 
@@ -64,20 +66,22 @@ pub fn assemble(reading: Reading, documents: Vec<Document>, typeset: Option<Type
         entries.extend(documents.iter().map(|d| Entry {
             path: d.name.clone(),
             media_type: media_type(&d.name).into(),
-            source: Source::Bytes(d.markdown.clone().into_bytes()),
+            source: Source::Bytes(crate::pdf::markup::without_marks(&d.markdown).into_bytes()),
         }));
     }
     let fax_pages = typeset.as_ref().map(|t| t.fax_pages);
     for (name, bytes) in typeset.map(|t| t.pdfs).unwrap_or_default() {
         entries.push(Entry { media_type: media_type(&name).into(), path: name, source: Source::Bytes(bytes) });
     }
-    if let Some(dates) = &reading.facts.appeal {
+    let events = reading.facts.deadlines();
+    if !events.is_empty() {
         let intake = &reading.checked.intake;
         let reference = intake.appeal.as_ref().and_then(|a| a.reference_number.as_deref());
+        let events: Vec<&crate::assess::deadlines::Deadline> = events.iter().collect();
         let ics =
-            crate::assess::deadlines::calendar(dates, reference, intake.request.date, &reading.checked.sha256[..16]);
+            crate::assess::deadlines::calendar(&events, reference, intake.request.date, &reading.checked.sha256[..16]);
         entries.push(Entry {
-            path: "appeal-deadlines.ics".into(),
+            path: DEADLINES_ICS.into(),
             media_type: media_type("x.ics").into(),
             source: Source::Bytes(ics.into_bytes()),
         });

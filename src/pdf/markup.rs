@@ -6,6 +6,29 @@
 
 use pulldown_cmark::{Alignment, CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+/// Opens a block the layout keeps on one page; on a line of its own, then a blank line.
+pub const KEEP_OPEN: &str = "<keep>";
+/// Closes it.
+pub const KEEP_CLOSE: &str = "</keep>";
+
+/// The Markdown without the keep-together marks, as a reader pastes it.
+pub fn without_marks(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    let mut blank = false;
+    for line in markdown.split_inclusive('\n') {
+        let t = line.trim();
+        if t == KEEP_OPEN || t == KEEP_CLOSE {
+            continue;
+        }
+        let is_blank = t.is_empty();
+        if !(is_blank && blank) {
+            out.push_str(line);
+        }
+        blank = is_blank;
+    }
+    out
+}
+
 /// A Typst string literal holding `text`, ready to place in markup.
 pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 5);
@@ -138,6 +161,13 @@ pub fn markdown_to_typst(markdown: &str) -> String {
                 _ => {}
             },
             Event::Text(text) | Event::Code(text) => emit!(literal(&text)),
+            // The templates' own `<keep>` ... `</keep>` (user text is escaped, so cannot
+            // write them) keep a block on one page: a signature with its name.
+            Event::Html(text) if text.trim() == KEEP_OPEN => buffers.push(String::new()),
+            Event::Html(text) if text.trim() == KEEP_CLOSE => {
+                let inner = buffers.pop().unwrap_or_default();
+                emit!(format!("#block(breakable: false)[{}]\n\n", inner.trim()));
+            }
             Event::Html(text) | Event::InlineHtml(text) => emit!(literal(&text)),
             Event::SoftBreak => emit!(" "),
             Event::HardBreak => emit!(" \\\n"),
@@ -193,6 +223,18 @@ mod tests {
         // The parser splits text at each escape; adjacent literals join into one text.
         let t = markdown_to_typst(&hostile).replace("\";#\"", "");
         assert!(t.contains(r##"#"#read(\"/etc/passwd\") $x$ *b* <l> @r = h {{ x }}";"##), "{t}");
+    }
+
+    #[test]
+    fn a_kept_block_stays_on_one_page_and_leaves_no_mark_in_the_markdown() {
+        let md = "Text.\n\n<keep>\n\nSincerely,\n\nName\n\n</keep>\n\nAfter.\n";
+        let t = markdown_to_typst(md);
+        assert!(t.contains("#block(breakable: false)[#\"Sincerely,\";"), "{t}");
+        assert!(!t.contains("keep"), "{t}");
+        assert_eq!(without_marks(md), "Text.\n\nSincerely,\n\nName\n\nAfter.\n");
+        // A user's text, escaped, never opens one.
+        let typed = crate::render::escape_markdown("<keep>");
+        assert!(markdown_to_typst(&format!("{typed}\n\nx\n")).contains("keep"));
     }
 
     #[test]

@@ -33,6 +33,30 @@ use crate::files;
 /// bundled font has, so an intake can never contain them (see `uncovered_characters`).
 pub const FAX_PAGES_MARK: &str = "\u{F8FE}fax-pages\u{F8FF}";
 
+/// Stands in a document for an enclosure's fax pages (`fax pages 7-8`); the
+/// layout fills them in from where the enclosure's first page falls.
+pub fn enclosure_pages_mark(record: usize, pages: usize) -> String {
+    format!("\u{F8FE}enclosure-pages:{record}:{pages}\u{F8FF}")
+}
+
+/// Replaces the page marks in a document's Typst with the layout's functions.
+/// Each mark sits inside a string literal: close it, call, reopen.
+fn fill_marks(typst: &str) -> String {
+    let typst = typst.replace(FAX_PAGES_MARK, "\";#fax-pages();#\"");
+    let mut out = String::with_capacity(typst.len());
+    let mut rest = typst.as_str();
+    while let Some(i) = rest.find("\u{F8FE}enclosure-pages:") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + "\u{F8FE}enclosure-pages:".len()..];
+        let Some(end) = after.find('\u{F8FF}') else { break };
+        let (record, pages) = after[..end].split_once(':').unwrap_or(("0", "1"));
+        out.push_str(&format!("\";#enclosure-pages({record}, {pages});#\""));
+        rest = &after[end + '\u{F8FF}'.len_utf8()..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// The stack a thread that typesets needs: Typst's layout and export recurse deeply.
 pub const STACK_SIZE: usize = 16 * 1024 * 1024;
 
@@ -93,8 +117,10 @@ pub struct PageInfo {
 pub enum Part<'a> {
     /// A rendered document (Markdown).
     Document(&'a str),
-    /// An enclosed record: its title, packet name, kind and bytes.
+    /// An enclosed record: its position among the records, title, packet name, kind and bytes.
     Enclosure {
+        /// Its position among the packet's records, from 0 (the documents cite it so).
+        index: usize,
         /// Title, printed above each page.
         title: &'a str,
         /// Name inside the packet (`attachments/01-x.pdf`).
@@ -209,12 +235,10 @@ impl Typesetter {
             match &placed.part {
                 Part::Document(markdown) => {
                     main.push_str("#document-part[\n");
-                    let typst = markup::markdown_to_typst(markdown);
-                    // The mark sits inside a string literal: close it, count, reopen.
-                    main.push_str(&typst.replace(FAX_PAGES_MARK, "\";#fax-pages();#\""));
+                    main.push_str(&fill_marks(&markup::markdown_to_typst(markdown)));
                     main.push_str("\n]\n");
                 }
-                Part::Enclosure { title, name, media, bytes } => {
+                Part::Enclosure { index, title, name, media, bytes } => {
                     let pages = enclosure_pages(*media, bytes)
                         .map_err(|why| PdfError::Enclosure { name: name.to_string(), why })?;
                     let is_pdf = *media == Media::Pdf;
@@ -234,8 +258,11 @@ impl Typesetter {
                         } else {
                             format!("image({}, width: 100%, height: 100%, fit: \"contain\")", string(&vpath))
                         };
+                        // The first page carries the label the documents' page citations query.
+                        let anchor =
+                            if page == 1 { format!("#metadata(\"enclosure\") <authpack-enclosure-{index}>") } else { String::new() };
                         main.push_str(&format!(
-                            "#enclosure-page([{}], {image}, last: {})\n",
+                            "#enclosure-page([{anchor}{}], {image}, last: {})\n",
                             markup::literal(&label),
                             page == pages
                         ));

@@ -43,13 +43,13 @@ pub fn typeset(typesetter: &Typesetter, reading: &Reading, documents: &[Document
     let others: Vec<usize> = (0..documents.len()).filter(|&i| !documents[i].faxed).collect();
     let mut parts: Vec<Placed<'_>> =
         faxed.iter().map(|&i| Placed { part: Part::Document(&documents[i].markdown), fax: true }).collect();
-    for (_, r) in &records {
+    for (index, r) in &records {
         let bytes = r.bytes().ok_or_else(|| PdfError::Enclosure {
             name: r.entry.clone(),
             why: "it is too large to place in the fax".into(),
         })?;
         parts.push(Placed {
-            part: Part::Enclosure { title: &r.title, name: &r.entry, media: r.media, bytes },
+            part: Part::Enclosure { index: *index, title: &r.title, name: &r.entry, media: r.media, bytes },
             fax: true,
         });
     }

@@ -1,6 +1,8 @@
 //! Evaluate: payer policy profiles, and each criterion judged met, not met or
 //! missing from the intake and its derived facts, with evidence and a hint.
 
+mod compare;
+mod judge;
 mod rules;
 mod select;
 
@@ -13,7 +15,11 @@ use crate::assess::Facts;
 use crate::date::Date;
 use crate::intake::{Indication, Instrument, Intake, RequestKind, Therapy};
 
-pub use rules::{Rule, describe_trial, outcome_label, serde_label};
+pub use judge::{
+    against_threshold, describe_trial, frequency_words, modality_words, outcome_label, pain_category_words,
+};
+pub use compare::{OtherReading, other_readings};
+pub use rules::Rule;
 pub use select::{PolicyError, resolve, select};
 
 /// A payer policy profile: the criteria one published policy applies.
@@ -236,6 +242,11 @@ impl PolicySet {
     pub fn ids(&self) -> Vec<&str> {
         self.profiles.keys().map(String::as_str).collect()
     }
+}
+
+/// The kebab-case word serde writes for an enumeration value.
+pub fn serde_label<T: Serialize>(value: &T) -> String {
+    serde_json::to_value(value).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
 }
 
 /// An instrument's score threshold, as policies write them.

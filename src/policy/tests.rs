@@ -40,7 +40,7 @@ fn judge(rule: &Rule, intake: &Intake) -> Status {
 /// One trial alone in the history, in an episode that began 2025-01-01.
 fn one_trial(edit: impl FnOnce(&mut AntidepressantTrial)) -> Intake {
     let mut intake = base();
-    intake.current_episode = Some(CurrentEpisode { start: Some(date("2025-01-01")), psychotic_features: Some(false) });
+    intake.current_episode = Some(CurrentEpisode { start: Some(date("2025-01-01")), psychotic_features: Some(false), impairment: None });
     let mut trial = AntidepressantTrial {
         drug: "sertraline".into(),
         max_dose_mg: Some(50.0),
@@ -188,9 +188,12 @@ fn pdmp_rems_contraindications_prescriber_and_medications() {
     assert_eq!(judge(&pdmp, &checked(None)), Status::Missing);
 
     let rems = rule("{kind: rems}");
+    use crate::intake::Enrollment::*;
     for (site, patient, expected) in [
-        (Some(true), Some(true), Status::Met),
-        (Some(false), Some(true), Status::NotMet),
+        (Some(true), Some(Enrolled), Status::Met),
+        (Some(false), Some(Enrolled), Status::NotMet),
+        (Some(true), Some(NotEnrolled), Status::NotMet),
+        (Some(true), Some(Pending), Status::Missing),
         (Some(true), None, Status::Missing),
     ] {
         let mut i = base();

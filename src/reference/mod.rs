@@ -6,6 +6,7 @@
 
 pub mod evidence;
 pub mod icd10;
+pub mod regimes;
 
 use std::sync::OnceLock;
 
@@ -38,6 +39,8 @@ pub struct DrugClass {
     pub id: String,
     /// Full name.
     pub name: String,
+    /// The name documents use: `SSRI`, `serotonin modulator`.
+    pub short: String,
 }
 
 /// One antidepressant.
@@ -98,6 +101,8 @@ pub struct InstrumentInfo {
     pub id: Instrument,
     /// Full name.
     pub name: String,
+    /// The name documents use after the first mention: `MADRS`.
+    pub short: String,
     /// What it measures.
     pub measures: String,
     /// self-report or clinician.
@@ -187,6 +192,112 @@ fn parse<T: for<'de> Deserialize<'de>>(name: &str, text: &str) -> T {
     crate::yaml::bundled(name, text)
 }
 
+/// What the labels and the consensus on their use say (`src/data/labels.yaml`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Labels {
+    /// Where the figures come from.
+    pub source: String,
+    /// When the data was last checked.
+    pub as_of: Date,
+    /// Esketamine nasal spray.
+    pub esketamine: EsketamineLabel,
+    /// Racemic ketamine.
+    pub ketamine: KetamineLabel,
+    /// The manufacturer's program for esketamine.
+    pub esketamine_savings: Program,
+}
+
+/// Esketamine nasal spray's label, as authpack uses it.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct EsketamineLabel {
+    /// Its name in letters.
+    pub name: String,
+    /// What the FDA approved it for, in words.
+    pub approval: String,
+    /// Where that comes from.
+    pub approval_source: String,
+    /// Milligrams in one device.
+    pub device_mg: f64,
+    /// Where that comes from.
+    pub device_source: String,
+    /// The NDC, 5-4-2.
+    pub ndc: String,
+    /// About the NDC.
+    pub ndc_note: String,
+    /// The label's doses per session for adults under the older-adult age.
+    pub doses_mg: Vec<f64>,
+    /// The age from which the label starts at a lower dose.
+    pub older_adult_age: i32,
+    /// That lower starting dose.
+    pub older_adult_start_mg: f64,
+    /// Where the dosing comes from.
+    pub dosing_source: String,
+    /// The label's contraindications, in words.
+    pub contraindications: Vec<String>,
+    /// Where they come from.
+    pub contraindications_source: String,
+    /// The monitoring the label and REMS require, in words.
+    pub monitoring: Vec<String>,
+    /// Where it comes from.
+    pub monitoring_source: String,
+    /// The REMS program's phone.
+    pub rems_phone: String,
+    /// Where it comes from.
+    pub rems_source: String,
+}
+
+/// Racemic ketamine's label and infusion consensus, as authpack uses them.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct KetamineLabel {
+    /// Its name in letters.
+    pub name: String,
+    /// What the FDA approved it for, in words.
+    pub approval: String,
+    /// Where that comes from.
+    pub approval_source: String,
+    /// The label's contraindications, in words.
+    pub contraindications: Vec<String>,
+    /// Where they come from.
+    pub contraindications_source: String,
+    /// The label's warnings and cautions, in words.
+    pub cautions: Vec<String>,
+    /// Where they come from.
+    pub cautions_source: String,
+    /// The consensus dose for depression, mg/kg.
+    pub usual_iv_dose_mg_per_kg: f64,
+    /// Over how many minutes.
+    pub usual_iv_minutes: u32,
+    /// Where that comes from.
+    pub dose_source: String,
+    /// The monitoring plan, in words.
+    pub monitoring: Vec<String>,
+    /// Where it comes from.
+    pub monitoring_source: String,
+}
+
+/// An assistance program.
+#[derive(Debug, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Program {
+    /// Its name.
+    pub name: String,
+    /// What it offers.
+    pub what: String,
+    /// Who may use it.
+    pub who: String,
+    /// Where that comes from.
+    pub source: String,
+}
+
+/// The labels.
+pub fn labels() -> &'static Labels {
+    static DATA: OnceLock<Labels> = OnceLock::new();
+    DATA.get_or_init(|| parse("labels.yaml", include_str!("../data/labels.yaml")))
+}
+
 /// The drug catalogue.
 pub fn drugs() -> &'static DrugCatalogue {
     static DATA: OnceLock<DrugCatalogue> = OnceLock::new();
@@ -268,6 +379,11 @@ pub fn class_name(id: &str) -> &str {
     drugs().classes.iter().find(|c| c.id == id).map_or(id, |c| c.name.as_str())
 }
 
+/// The short name of a class (`SSRI`, `serotonin modulator`), or the id itself when unknown.
+pub fn class_short(id: &str) -> &str {
+    drugs().classes.iter().find(|c| c.id == id).map_or(id, |c| c.short.as_str())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -275,11 +391,12 @@ mod tests {
     #[test]
     fn bundled_data_parses_and_is_consistent() {
         let catalogue = drugs();
+        assert_eq!(labels().esketamine.device_mg, 28.0);
         assert_eq!(catalogue.antidepressants.len(), 39);
         for drug in &catalogue.antidepressants {
             assert!(catalogue.classes.iter().any(|c| c.id == drug.class), "{}", drug.generic);
         }
-        for id in ["phq-9", "madrs", "ham-d-17", "qids-sr-16", "bdi-ii", "gad-7", "pcl-5", "c-ssrs"] {
+        for id in ["phq-9", "madrs", "ham-d-17", "qids-sr-16", "bdi-ii", "gad-7", "pcl-5", "c-ssrs", "nrs-pain"] {
             let inst: Instrument = serde_json::from_value(serde_json::json!(id)).unwrap();
             let info = instrument(inst);
             if let (Some(min), Some(max), Some(bands)) = (info.min, info.max, &info.bands) {

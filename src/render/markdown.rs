@@ -65,6 +65,14 @@ pub(super) fn words(value: &Value, _: &std::collections::HashMap<String, Value>)
     })
 }
 
+/// `the 988 line` to `The 988 line`, the rest as it was.
+pub(super) fn capitalize_first(value: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(match value {
+        Value::String(s) => Value::String(crate::words::capitalized(s)),
+        other => other.clone(),
+    })
+}
+
 /// Removes trailing spaces and runs of blank lines that template control lines leave.
 pub(super) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
