@@ -49,6 +49,9 @@ bundled!(
     "policies/bcbsma-087.yaml",
     "policies/qualchoice-bi734.yaml",
     "policies/ketamine-iv-chronic-pain.yaml",
+    "policies/ketamine-im-trd.yaml",
+    "policies/medicare-spravato-label.yaml",
+    "policies/texas-medicaid-spravato.yaml",
     "evidence/library.yaml",
 );
 

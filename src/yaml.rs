@@ -30,7 +30,16 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 pub const EXAMPLE_TAG: &str = "!example";
 
 /// Tags a value may carry: YAML's core schema, and [`EXAMPLE_TAG`].
-const ALLOWED_TAGS: &[&str] = &["!!str", "!!int", "!!float", "!!bool", "!!null", "!!seq", "!!map", EXAMPLE_TAG];
+const ALLOWED_TAGS: &[&str] = &[
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:seq",
+    "tag:yaml.org,2002:map",
+    EXAMPLE_TAG,
+];
 
 /// A parsed YAML value with its position and tag.
 #[derive(Debug)]
@@ -865,5 +874,37 @@ mod tests {
         assert!(from_str::<Doc>(&deep, &[]).is_err());
         let bomb = "a: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: [*f, *f, *f, *f, *f, *f, *f, *f, *f]\n";
         assert!(from_str::<Doc>(bomb, &[]).is_err());
+    }
+}
+
+#[cfg(test)]
+mod example_tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    #[allow(dead_code)]
+    struct Doc {
+        name: String,
+        count: u32,
+        dose: f64,
+        flag: bool,
+        code: String,
+    }
+
+    #[test]
+    fn an_example_value_is_one_error_naming_its_field_and_other_tags_are_refused() {
+        let text = "name: !example Dana\ncount: !example 8\ndose: !example 0.5\nflag: !example true\ncode: !example \"62704\"\n";
+        let d = from_str::<Doc>(text, &[]).unwrap_err();
+        let paths: Vec<&str> = d.iter().map(|d| d.path.as_str()).collect();
+        assert_eq!(paths, ["name", "count", "dose", "flag", "code"], "{d:?}");
+        assert!(d.iter().all(|d| d.message.starts_with("still holds the starter's example value")), "{d:?}");
+        let d = from_str::<Doc>("name: !!binary aGk=\ncount: 1\ndose: 1\nflag: true\ncode: x\n", &[]).unwrap_err();
+        assert!(d.iter().any(|d| d.path == "name" && d.message.contains("tag")), "{d:?}");
+        let d = from_str::<Doc>("name: !!python/object:os.system x\ncount: 1\ndose: 1\nflag: true\ncode: x\n", &[]).unwrap_err();
+        assert!(d.iter().any(|d| d.path == "name" && d.message.contains("tag")), "{d:?}");
+        let ok = from_str::<Doc>("name: !!str x\ncount: !!int 1\ndose: 1\nflag: true\ncode: x\n", &[]);
+        assert!(ok.is_ok(), "{:?}", ok.err());
     }
 }

@@ -30,7 +30,6 @@ fn quoted_fields(intake: &Intake) -> Vec<(&'static str, &str)> {
 /// Every contradiction between the quoted free text and the structured data.
 pub fn check(intake: &Intake, trials: &[TrialFacts], positions: &Positions) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let known_dates = dates_in(intake);
     for (path, text) in quoted_fields(intake) {
         let mut found = Vec::new();
         for sentence in sentences(text) {
@@ -39,14 +38,6 @@ pub fn check(intake: &Intake, trials: &[TrialFacts], positions: &Positions) -> V
             let mut carried: Vec<(usize, String)> = Vec::new();
             for clause in sentence.split(',') {
                 found.extend(clause_problems(intake, trials, clause, &mut carried));
-            }
-        }
-        for token in text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')')) {
-            let token = token.trim_end_matches('.');
-            if let Ok(d) = Date::parse(token)
-                && !known_dates.contains(&d)
-            {
-                found.push(format!("it gives the date {d}, which no dated field of the intake holds"));
             }
         }
         found.dedup();
@@ -188,14 +179,19 @@ fn clause_problems(
             problems.push(format!("it gives {generic} {}, but the treatment history shows {}", words::mg(dose), words::list(&listed)));
         }
     }
-    // Scores: "MADRS was 33", "a PHQ-9 of 17".
+    // Scores: "MADRS was 33", "a PHQ-9 of 17"; with a date in the clause, on that date.
+    let dated = words.iter().find_map(|t| Date::parse(t).ok());
     for (i, w) in words.iter().enumerate() {
         let Some(instrument) = instrument_named(w) else { continue };
         let Some(score) = words[i + 1..].iter().take(3).find_map(|t| t.parse::<u32>().ok()) else { continue };
-        let scored = intake.assessments.iter().any(|a| a.instrument == instrument && a.score == Some(score));
-        if !scored {
-            let short = &reference::instrument(instrument).short;
-            problems.push(format!("it gives a {short} of {score}, but no {short} result of {score} is listed"));
+        let short = &reference::instrument(instrument).short;
+        let listed = intake.assessments.iter().filter(|a| a.instrument == instrument && a.score == Some(score));
+        match (listed.clone().next(), dated) {
+            (None, _) => problems.push(format!("it gives a {short} of {score}, but no {short} result of {score} is listed")),
+            (Some(_), Some(d)) if !listed.clone().any(|a| a.date == d) => {
+                problems.push(format!("it gives a {short} of {score} on {d}, but the {short} of {score} listed is on another date"))
+            }
+            _ => {}
         }
     }
     problems
@@ -238,30 +234,6 @@ fn instrument_named(token: &str) -> Option<Instrument> {
     })
 }
 
-/// Every date the intake's fields hold.
-fn dates_in(intake: &Intake) -> Vec<Date> {
-    fn walk(v: &serde_json::Value, out: &mut Vec<Date>) {
-        match v {
-            serde_json::Value::String(s) => {
-                if let Ok(d) = Date::parse(s.get(..10).unwrap_or(s)) {
-                    out.push(d);
-                }
-            }
-            serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
-            serde_json::Value::Object(m) => m.values().for_each(|x| walk(x, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    let mut value = serde_json::to_value(intake).unwrap_or_default();
-    // The free text itself does not count as a source of dates.
-    if let Some(m) = value.as_object_mut() {
-        m.remove("clinical_summary");
-    }
-    walk(&value, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,8 +262,8 @@ mod tests {
         assert!(p.iter().any(|m| m.contains("sertraline 200 mg") && m.contains("150 mg")), "{p:?}");
         let p = problems("Her MADRS was 38.");
         assert!(p.iter().any(|m| m.contains("MADRS of 38")), "{p:?}");
-        let p = problems("Seen on 2026-11-07.");
-        assert!(p.iter().any(|m| m.contains("2026-11-07")), "{p:?}");
+        let p = problems("On 2026-11-07 her MADRS was 33.");
+        assert!(p.iter().any(|m| m.contains("MADRS of 33 on 2026-11-07")), "{p:?}");
         let p = problems("Fluoxetine failed too.");
         assert!(p.iter().any(|m| m.contains("fluoxetine, which the treatment history does not list")), "{p:?}");
     }

@@ -193,6 +193,14 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
             }
         }
     }
+    for (i, s) in r.services.iter().enumerate() {
+        if matches!(s.code.as_str(), "J0013" | "J3490" | "J3499") && s.ndc.is_none() {
+            f.push(
+                Diagnostic::warning(format!("request.services[{i}].ndc"), format!("{} is a drug line without its NDC", s.code))
+                    .hint("plans ask for the 11-digit NDC of the product given on drug lines; add request.services[].ndc"),
+            );
+        }
+    }
     claim(f, intake);
     services_fit(f, intake);
     if r.services.is_empty() && r.kind != RequestKind::Appeal {

@@ -1,49 +1,37 @@
-//! Starter intakes: the commented intake `authpack init` writes, for a therapy and a kind of request.
+//! Starter intakes: the commented intake `authpack init` writes for a therapy
+//! and a kind of request, every example value marked `!example` so that one
+//! left in place is refused, never sent.
 
-/// The starter intake, with the therapy and kind filled in.
+use std::sync::OnceLock;
+
+/// The starter template (Tera, writing YAML).
+const TEMPLATE: &str = include_str!("../../packet-templates/starter-intake.yaml");
+
+/// The starter intake for a therapy and a kind of request.
 pub fn starter(therapy: &str, kind: &str) -> String {
-    let text = include_str!("../../packet-templates/starter-intake.yaml");
-    let (dose, services) = match therapy {
-        "esketamine-nasal" => (
-            "    dose_mg: 56\n    dose_mg_per_kg: null\n    infusion_minutes: null\n    frequency: twice-weekly\n",
-            "    - code: G2082\n      units: 8\n",
-        ),
-        "ketamine-iv" => (
-            "    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: 40\n    frequency: twice-weekly\n",
-            "    - code: J3490\n      units: 6\n    - code: \"96365\"\n      units: 6\n",
-        ),
-        _ => (
-            "    dose_mg: null\n    dose_mg_per_kg: 0.5\n    infusion_minutes: null\n    frequency: twice-weekly\n",
-            "    - code: J3490\n      units: 6\n    - code: \"96372\"\n      units: 6\n",
-        ),
-    };
-    let phase = match (therapy, kind) {
-        ("esketamine-nasal", "continuation") => "maintenance",
-        ("esketamine-nasal", _) => "induction",
-        _ => "course",
-    };
-    let appeal = if kind == "appeal" {
-        "appeal:\n  level: first-internal              # first-internal | second-internal | external-review\n  denial_date: 2026-10-02             # the date printed on the denial notice\n  received_date: 2026-10-06\n  reference_number: UM-2026-000000\n  denial_reason: \"Quote the reason exactly as the notice gives it.\"\n  denial_basis: step-therapy           # not-medically-necessary | experimental | step-therapy |\n                                      #   missing-documentation | site-of-care | benefit-exclusion | other\n  appellant: provider                 # provider | patient | representative\n  request_peer_to_peer: true\n  request_claim_file: true\n"
-    } else {
-        "appeal: null                          # required when request.kind is appeal\n"
-    };
-    text.replace("{{kind}}", kind)
-        .replace("{{therapy}}", therapy)
-        .replace("{{phase}}", phase)
-        .replace("{{dose}}\n", dose)
-        .replace("{{services}}\n", services)
-        .replace("{{appeal}}\n", appeal)
+    static TERA: OnceLock<tera::Tera> = OnceLock::new();
+    let tera = TERA.get_or_init(|| {
+        let mut t = tera::Tera::default();
+        t.add_raw_template("starter", TEMPLATE).expect("the starter template parses (tested)");
+        t
+    });
+    let mut context = tera::Context::new();
+    context.insert("therapy", therapy);
+    context.insert("kind", kind);
+    tera.render("starter", &context).expect("the starter renders for every therapy and kind (tested)")
 }
 
-/// The value of the first `key:` line of a starter (its comment removed).
+/// The value of the first `key:` line of a starter (its comment and example mark removed).
 pub fn starter_value(text: &str, key: &str) -> Option<String> {
     let line = text.lines().find(|l| l.trim_start().starts_with(&format!("{key}:")))?;
     let value = line.split_once(':')?.1;
-    let value = value.split(" #").next().unwrap_or(value).trim().trim_matches('"');
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let value = value.strip_prefix(crate::yaml::EXAMPLE_TAG).unwrap_or(value).trim().trim_matches('"');
     Some(value.to_string())
 }
 
-/// The starter with the first `key:` line's value replaced by `value`, as a quoted YAML string.
+/// The starter with the first `key:` line's value replaced by `value`, as a
+/// quoted YAML string, its example mark gone.
 pub fn replace_value(text: &str, key: &str, value: &str) -> String {
     let quoted = serde_json::to_string(value).expect("a string serializes");
     let mut done = false;
@@ -64,4 +52,65 @@ pub fn replace_value(text: &str, key: &str, value: &str) -> String {
         }
     }
     out
+}
+
+/// The starter with every example mark removed: what a user who kept every
+/// example value would have (the tests check it builds clean).
+pub fn unmarked(text: &str) -> String {
+    text.replace(&format!("{} ", crate::yaml::EXAMPLE_TAG), "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const THERAPIES: [&str; 3] = ["esketamine-nasal", "ketamine-iv", "ketamine-im"];
+    const KINDS: [&str; 4] = ["initial", "continuation", "appeal", "claim"];
+
+    #[test]
+    fn every_example_value_is_refused_one_error_a_field() {
+        for therapy in THERAPIES {
+            for kind in KINDS {
+                let text = starter(therapy, kind);
+                let marks: usize = text
+                    .lines()
+                    .filter(|l| !l.trim_start().starts_with('#'))
+                    .map(|l| l.split(" #").next().unwrap_or(l).matches(crate::yaml::EXAMPLE_TAG).count())
+                    .sum();
+                let errors = crate::intake::load_intake(&text).unwrap_err();
+                assert!(errors.iter().all(|d| d.message.starts_with("still holds the starter's example value")), "{therapy} {kind}: {errors:?}");
+                assert_eq!(errors.len(), marks, "{therapy} {kind}: one error per example value");
+            }
+        }
+    }
+
+    #[test]
+    fn every_starter_with_its_examples_kept_reads_clean_against_a_bundled_profile() {
+        let pack = crate::Pack::bundled();
+        let settings = crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+        for therapy in THERAPIES {
+            for kind in KINDS {
+                let input = crate::Input { text: unmarked(&starter(therapy, kind)), folder: ".".into() };
+                match crate::read(&input, &settings) {
+                    Ok(reading) => {
+                        let unmet: Vec<_> = reading.evaluation.criteria.iter().filter(|c| c.status != crate::policy::Status::Met).map(|c| &c.id).collect();
+                        assert!(unmet.is_empty(), "{therapy} {kind}: {unmet:?}");
+                    }
+                    Err(r) => panic!("{therapy} {kind}: {:#?}", r.diagnostics),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn interactive_answers_replace_the_starter_values_as_quoted_yaml() {
+        let text = starter("ketamine-iv", "initial");
+        assert_eq!(starter_value(&text, "member_id").as_deref(), Some("ZXP4419027"));
+        let text = replace_value(&text, "first_name", "Ana \"Q\" #1");
+        let text = replace_value(&text, "member_id", "XK-12345");
+        assert_eq!(starter_value(&text, "member_id").as_deref(), Some("XK-12345"));
+        let loaded = crate::intake::load_intake(&unmarked(&text)).unwrap();
+        assert_eq!(loaded.intake.patient.first_name, "Ana \"Q\" #1");
+        assert_eq!(loaded.intake.patient.member_id, "XK-12345");
+    }
 }

@@ -192,17 +192,6 @@ pub(crate) fn combine_any(statuses: impl IntoIterator<Item = Status>) -> Status 
     })
 }
 
-/// The bundled profiles, as (file name, text), compiled in from `packet-templates/policies/`.
-pub const BUNDLED: &[(&str, &str)] = &[
-    ("esketamine-trd.yaml", include_str!("../../packet-templates/policies/esketamine-trd.yaml")),
-    ("esketamine-mdsi.yaml", include_str!("../../packet-templates/policies/esketamine-mdsi.yaml")),
-    ("ketamine-iv-trd.yaml", include_str!("../../packet-templates/policies/ketamine-iv-trd.yaml")),
-    ("cigna-spravato.yaml", include_str!("../../packet-templates/policies/cigna-spravato.yaml")),
-    ("bcbsma-087.yaml", include_str!("../../packet-templates/policies/bcbsma-087.yaml")),
-    ("qualchoice-bi734.yaml", include_str!("../../packet-templates/policies/qualchoice-bi734.yaml")),
-    ("ketamine-iv-chronic-pain.yaml", include_str!("../../packet-templates/policies/ketamine-iv-chronic-pain.yaml")),
-];
-
 /// Parses one policy profile with the intake's loader: the same strictness,
 /// every problem with its path, line and column.
 pub fn parse_profile(text: &str) -> Result<PolicyProfile, Vec<crate::diag::Diagnostic>> {
@@ -217,10 +206,10 @@ pub struct PolicySet {
 }
 
 impl PolicySet {
-    /// The bundled profiles.
+    /// The bundled profiles: the pack's default `policies/*.yaml`.
     pub fn bundled() -> PolicySet {
         let mut set = PolicySet::default();
-        for (name, text) in BUNDLED {
+        for (name, text) in crate::pack::DEFAULTS.iter().filter(|(p, _)| p.starts_with("policies/")) {
             let profile =
                 parse_profile(text).unwrap_or_else(|d| panic!("bundled policy {name} parses (tested): {d:?}"));
             set.insert(profile);

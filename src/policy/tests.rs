@@ -325,7 +325,7 @@ fn groups_combine_verdicts() {
 #[test]
 fn every_bundled_profile_parses_with_the_generic_ids_and_evaluates_every_sample() {
     let set = PolicySet::bundled();
-    assert_eq!(set.profiles.len(), BUNDLED.len());
+    assert_eq!(set.profiles.len(), crate::pack::DEFAULTS.iter().filter(|(p, _)| p.starts_with("policies/")).count());
     let generic = [
         "age",
         "diagnosis",
@@ -342,6 +342,10 @@ fn every_bundled_profile_parses_with_the_generic_ids_and_evaluates_every_sample(
         "suicide-risk",
         "psychotherapy",
         "response",
+        "esketamine",
+        "pain-treatments",
+        "pain-score",
+        "crps",
     ];
     for p in set.profiles.values() {
         for c in p.criteria.iter().chain(p.continuation_criteria.iter().flatten()) {
@@ -424,6 +428,11 @@ fn variants() -> Vec<(&'static str, Intake)> {
             }
             h.current_medications.retain(|m| m.role != Some(MedicationRole::OralAntidepressant));
         }),
+        edit("every trial helped", &|i| {
+            for t in &mut i.treatment_history.as_mut().unwrap().antidepressants {
+                t.outcome = Some(Outcome::Response);
+            }
+        }),
         edit("mild and improved", &|i| {
             for a in &mut i.assessments {
                 a.score = a.score.map(|_| 5);
@@ -479,6 +488,82 @@ fn variants() -> Vec<(&'static str, Intake)> {
                 diagnosed_on: None,
             })
         }),
+        edit("esketamine failed, ketamine screened", &|i| {
+            i.treatment_history.as_mut().unwrap().esketamine = Some(EsketamineHistory {
+                status: EsketamineStatus::Tried,
+                start: Some(date("2026-01-01")),
+                end: Some(date("2026-02-01")),
+                outcome: Some(Outcome::NoResponse),
+                reason: None,
+            });
+            let c = i.safety.as_mut().unwrap().contraindications.as_mut().unwrap();
+            c.blood_pressure_hazard = Some(false);
+        }),
+        edit("esketamine helped, blood pressure a hazard", &|i| {
+            i.treatment_history.as_mut().unwrap().esketamine = Some(EsketamineHistory {
+                status: EsketamineStatus::Tried,
+                start: None,
+                end: None,
+                outcome: Some(Outcome::Response),
+                reason: None,
+            });
+            i.safety.as_mut().unwrap().contraindications.as_mut().unwrap().blood_pressure_hazard = Some(true);
+        }),
+        edit("pain treatments tried, pain scored, CRPS shown", &|i| {
+            let pain = |category, name: &str| PainTreatment {
+                category,
+                name: name.into(),
+                class: None,
+                max_dose_mg: None,
+                start: None,
+                end: None,
+                outcome: Some(Outcome::NoResponse),
+                notes: None,
+            };
+            i.treatment_history.as_mut().unwrap().pain_treatments = vec![
+                pain(PainTreatmentCategory::Medication, "gabapentin"),
+                pain(PainTreatmentCategory::Medication, "duloxetine"),
+                pain(PainTreatmentCategory::Interventional, "stellate ganglion block"),
+            ];
+            i.assessments.push(Assessment {
+                instrument: Instrument::NrsPain,
+                score: Some(8),
+                risk: None,
+                date: date("2026-11-10"),
+                rater: None,
+            });
+            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.521").unwrap(), primary: None, diagnosed_on: None });
+            i.crps = Some(CrpsCriteria {
+                disproportionate_pain: Some(true),
+                symptoms: vec![CrpsCategory::Sensory, CrpsCategory::Vasomotor, CrpsCategory::MotorTrophic],
+                signs: vec![CrpsCategory::Sensory, CrpsCategory::Vasomotor],
+                no_better_explanation: Some(true),
+                assessed_on: None,
+            });
+        }),
+        edit("one pain treatment, CRPS short of the criteria", &|i| {
+            i.treatment_history.as_mut().unwrap().pain_treatments = vec![PainTreatment {
+                category: PainTreatmentCategory::PhysicalTherapy,
+                name: "physical therapy".into(),
+                class: None,
+                max_dose_mg: None,
+                start: None,
+                end: None,
+                outcome: Some(Outcome::PartialResponse),
+                notes: None,
+            }];
+            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.521").unwrap(), primary: None, diagnosed_on: None });
+            i.crps = Some(CrpsCriteria {
+                disproportionate_pain: Some(true),
+                symptoms: vec![CrpsCategory::Sensory],
+                signs: vec![CrpsCategory::Sensory],
+                no_better_explanation: Some(true),
+                assessed_on: None,
+            });
+        }),
+        edit("CRPS without the criteria recorded", &|i| {
+            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.512").unwrap(), primary: None, diagnosed_on: None });
+        }),
         edit("responded", &|i| {
             i.assessments = phq9(&[(24, "2026-08-01"), (8, "2026-11-10")]);
             let r = i.request.regimen.as_mut().unwrap();
@@ -511,7 +596,11 @@ fn every_bundled_criterion_reaches_every_state_its_rule_can_take() {
             }
             for c in criteria {
                 let can_be_missing = can_be_missing(&c.rule);
-                let mut expected: BTreeSet<Status> = [Status::Met, Status::NotMet].into();
+                // A recent score is there or it is not: it cannot be not met.
+                let mut expected: BTreeSet<Status> = match c.rule {
+                    Rule::RecentScore { .. } => [Status::Met].into(),
+                    _ => [Status::Met, Status::NotMet].into(),
+                };
                 if can_be_missing {
                     expected.insert(Status::Missing);
                 }

@@ -222,8 +222,8 @@ pub struct EsketamineLabel {
     pub device_mg: f64,
     /// Where that comes from.
     pub device_source: String,
-    /// The NDC, 5-4-2.
-    pub ndc: String,
+    /// The NDC's labeler and product code (the package code depends on the kit).
+    pub ndc_product: String,
     /// About the NDC.
     pub ndc_note: String,
     /// The label's doses per session for adults under the older-adult age.

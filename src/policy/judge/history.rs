@@ -254,7 +254,7 @@ pub(super) fn pain_treatments(s: &Subject<'_>, min_failed: usize, min_categories
     categories.sort_by_key(|c| serde_label(c));
     categories.dedup();
     let mut evidence = vec![format!(
-        "{} of {} ({})",
+        "{}, of {} ({})",
         count(failed.len(), "pain treatment that did not help", "pain treatments that did not help"),
         count(categories.len(), "kind", "kinds"),
         list(&categories.iter().map(|c| category_words(*c)).collect::<Vec<_>>())

@@ -100,27 +100,16 @@ pub(super) fn crps(s: &Subject<'_>, codes: &[String]) -> Judgement {
     };
     let (symptoms, signs) = (named(&b.symptoms), named(&b.signs));
     let on = b.assessed_on.map(|d| format!(" (assessed {d})")).unwrap_or_default();
-    let evidence = vec![
-        format!("Budapest clinical criteria for CRPS{on}:"),
-        format!(
-            "continuing pain disproportionate to any inciting event: {}",
-            b.disproportionate_pain.map_or("not recorded", |x| if x { "yes" } else { "no" })
-        ),
-        format!(
-            "symptoms in {}: {}",
-            count(symptoms.len(), "category", "categories"),
-            list(&symptoms.iter().map(|c| category_words(*c)).collect::<Vec<_>>())
-        ),
-        format!(
-            "signs at evaluation in {}: {}",
-            count(signs.len(), "category", "categories"),
-            list(&signs.iter().map(|c| category_words(*c)).collect::<Vec<_>>())
-        ),
-        format!(
-            "no other diagnosis better explains them: {}",
-            b.no_better_explanation.map_or("not recorded", |x| if x { "yes" } else { "no" })
-        ),
-    ];
+    let yes_no = |x: Option<bool>| x.map_or("not recorded", |x| if x { "yes" } else { "no" });
+    let evidence = vec![format!(
+        "Budapest clinical criteria for CRPS{on}: pain disproportionate to any inciting event, {}; symptoms in {} ({}); signs at evaluation in {} ({}); no other diagnosis better explains them, {}",
+        yes_no(b.disproportionate_pain),
+        count(symptoms.len(), "category", "categories"),
+        list(&symptoms.iter().map(|c| category_words(*c)).collect::<Vec<_>>()),
+        count(signs.len(), "category", "categories"),
+        list(&signs.iter().map(|c| category_words(*c)).collect::<Vec<_>>()),
+        yes_no(b.no_better_explanation)
+    )];
     let (Some(pain), Some(alone)) = (b.disproportionate_pain, b.no_better_explanation) else {
         return missing_with(evidence, "answer crps.disproportionate_pain and crps.no_better_explanation");
     };

@@ -130,7 +130,7 @@ pub fn request(intake: &Intake, facts: &Facts) -> Request {
         Therapy::EsketamineNasal => "Spravato (esketamine) nasal spray, 28 mg a device".to_string(),
         Therapy::KetamineIv | Therapy::KetamineIm => "ketamine hydrochloride injection (racemic ketamine)".to_string(),
     };
-    let ndc = ndc.or_else(|| esketamine.then(|| labels.esketamine.ndc.clone()));
+    let ndc = ndc.or_else(|| esketamine.then(|| format!("{} (product; the package code is the kit's)", labels.esketamine.ndc_product)));
     let mut regimen = Vec::new();
     if let Some(g) = reg {
         if let Some(p) = g.phase {
