@@ -80,9 +80,9 @@ fn gate(checked: &Checked, evaluation: &Evaluation) -> (Vec<String>, Vec<Diagnos
                 evaluation.criteria.iter().map(|c| c.id.as_str()).collect::<Vec<_>>().join(", ")
             )),
             Some(Status::Met) => Some(format!("'{id}' is met; an exception is asked only for criteria not met")),
-            Some(Status::Missing) => Some(format!(
-                "'{id}' is missing, not unmet: missing data is added to the intake, not excepted"
-            )),
+            Some(Status::Missing) => {
+                Some(format!("'{id}' is missing, not unmet: missing data is added to the intake, not excepted"))
+            }
             Some(Status::NotMet) => None,
         };
         if let Some(message) = problem {
@@ -93,8 +93,11 @@ fn gate(checked: &Checked, evaluation: &Evaluation) -> (Vec<String>, Vec<Diagnos
         && e.reason.trim().is_empty()
     {
         errors.push(
-            Diagnostic::error("request.exception.reason", "an exception needs the clinical reason the standard does not fit")
-                .at(at("request.exception.reason").or(at("request.exception"))),
+            Diagnostic::error(
+                "request.exception.reason",
+                "an exception needs the clinical reason the standard does not fit",
+            )
+            .at(at("request.exception.reason").or(at("request.exception"))),
         );
     }
     for c in &evaluation.criteria {

@@ -53,17 +53,6 @@ pub enum Kind {
     Specialty,
 }
 
-/// Specialties kept as written: policies decide on them, and they identify no one.
-const KNOWN_SPECIALTIES: &[&str] = &[
-    "psychiatry",
-    "psychiatric-mental-health",
-    "anesthesiology",
-    "pain-medicine",
-    "neurology",
-    "family-medicine",
-    "internal-medicine",
-];
-
 /// Every address in the intake, by the path of its mapping.
 const ADDRESSES: &[&str] = &[
     "patient.address",
@@ -273,7 +262,7 @@ impl Redactor {
             Value::String(s) => match kind_of(&pattern(&path)) {
                 // A drug authpack knows is kept; any other text there could be anything.
                 Some(Kind::Drug) if crate::reference::find_drug(s).is_some() => {}
-                Some(Kind::Specialty) if KNOWN_SPECIALTIES.contains(&s.trim().to_ascii_lowercase().as_str()) => {}
+                Some(Kind::Specialty) if crate::reference::specialty(s).is_some() => {}
                 Some(Kind::Specialty) => *s = self.placeholder(Kind::Text, s),
                 Some(kind) => *s = self.placeholder(kind, s),
                 None => {

@@ -25,7 +25,11 @@ pub fn list<S: AsRef<str>>(items: &[S]) -> String {
 
 /// A quantity without a needless `.0`: `56`, `0.5`, `37.5`.
 pub fn num(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 { format!("{}", x as i64) } else { format!("{}", (x * 100.0).round() / 100.0) }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        format!("{}", x as i64)
+    } else {
+        format!("{}", (x * 100.0).round() / 100.0)
+    }
 }
 
 /// Milligrams: `56 mg`.
@@ -59,6 +63,17 @@ pub fn weeks(w: f64) -> String {
 pub fn a(noun: &str) -> String {
     let vowel = noun.chars().next().is_some_and(|c| "aeiouAEIOU".contains(c));
     format!("{} {noun}", if vowel { "an" } else { "a" })
+}
+
+/// The first letter in lower case, unless the word is an acronym: `Declined`
+/// to `declined`, `ECT` kept.
+pub fn lower_first(text: &str) -> String {
+    let mut c = text.chars();
+    match c.next() {
+        Some(f) if c.clone().next().is_some_and(|n| n.is_lowercase()) => f.to_lowercase().chain(c).collect(),
+        Some(f) => std::iter::once(f).chain(c).collect(),
+        None => String::new(),
+    }
 }
 
 /// The first letter in upper case: `sertraline` to `Sertraline`.

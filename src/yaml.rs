@@ -902,7 +902,8 @@ mod example_tests {
         assert!(d.iter().all(|d| d.message.starts_with("still holds the starter's example value")), "{d:?}");
         let d = from_str::<Doc>("name: !!binary aGk=\ncount: 1\ndose: 1\nflag: true\ncode: x\n", &[]).unwrap_err();
         assert!(d.iter().any(|d| d.path == "name" && d.message.contains("tag")), "{d:?}");
-        let d = from_str::<Doc>("name: !!python/object:os.system x\ncount: 1\ndose: 1\nflag: true\ncode: x\n", &[]).unwrap_err();
+        let d = from_str::<Doc>("name: !!python/object:os.system x\ncount: 1\ndose: 1\nflag: true\ncode: x\n", &[])
+            .unwrap_err();
         assert!(d.iter().any(|d| d.path == "name" && d.message.contains("tag")), "{d:?}");
         let ok = from_str::<Doc>("name: !!str x\ncount: !!int 1\ndose: 1\nflag: true\ncode: x\n", &[]);
         assert!(ok.is_ok(), "{:?}", ok.err());

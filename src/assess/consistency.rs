@@ -80,8 +80,27 @@ fn tokens(sentence: &str) -> Vec<String> {
 /// A number written in digits or as a small word.
 fn number(token: &str) -> Option<f64> {
     const WORDS: [&str; 21] = [
-        "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
-        "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+        "twenty",
     ];
     token.parse::<f64>().ok().or_else(|| WORDS.iter().position(|w| *w == token).map(|n| n as f64))
 }
@@ -140,7 +159,8 @@ fn clause_problems(
         for (_, generic) in &drugs {
             let Some(t) = trials.iter().find(|t| t.generic.as_deref() == Some(generic.as_str())) else { continue };
             // Weeks are measured at an adequate dose; days (a short trial) over the whole trial.
-            let actual = if unit_days == 7.0 { t.days_at_adequate_dose as f64 } else { t.start.days_until(t.counted_to) as f64 };
+            let actual =
+                if unit_days == 7.0 { t.days_at_adequate_dose as f64 } else { t.start.days_until(t.counted_to) as f64 };
             let wrong = match bound {
                 Bound::Above => actual <= claimed_days,
                 Bound::AtLeast => actual < claimed_days,
@@ -152,7 +172,15 @@ fn clause_problems(
                 } else {
                     words::count(t.start.days_until(t.counted_to) as usize, "day", "days")
                 };
-                problems.push(format!("it gives {generic} {} {}, but the treatment history shows {shown}", bound.words(), words::count(n as usize, if unit_days == 7.0 { "week" } else { "day" }, if unit_days == 7.0 { "weeks" } else { "days" })));
+                problems.push(format!(
+                    "it gives {generic} {} {}, but the treatment history shows {shown}",
+                    bound.words(),
+                    words::count(
+                        n as usize,
+                        if unit_days == 7.0 { "week" } else { "day" },
+                        if unit_days == 7.0 { "weeks" } else { "days" }
+                    )
+                ));
             }
         }
     }
@@ -176,7 +204,11 @@ fn clause_problems(
             .collect();
         if !doses.is_empty() && !doses.contains(&dose) {
             let listed: Vec<String> = doses.iter().map(|d| words::mg(*d)).collect();
-            problems.push(format!("it gives {generic} {}, but the treatment history shows {}", words::mg(dose), words::list(&listed)));
+            problems.push(format!(
+                "it gives {generic} {}, but the treatment history shows {}",
+                words::mg(dose),
+                words::list(&listed)
+            ));
         }
     }
     // Scores: "MADRS was 33", "a PHQ-9 of 17"; with a date in the clause, on that date.
@@ -187,10 +219,12 @@ fn clause_problems(
         let short = &reference::instrument(instrument).short;
         let listed = intake.assessments.iter().filter(|a| a.instrument == instrument && a.score == Some(score));
         match (listed.clone().next(), dated) {
-            (None, _) => problems.push(format!("it gives a {short} of {score}, but no {short} result of {score} is listed")),
-            (Some(_), Some(d)) if !listed.clone().any(|a| a.date == d) => {
-                problems.push(format!("it gives a {short} of {score} on {d}, but the {short} of {score} listed is on another date"))
+            (None, _) => {
+                problems.push(format!("it gives a {short} of {score}, but no {short} result of {score} is listed"))
             }
+            (Some(_), Some(d)) if !listed.clone().any(|a| a.date == d) => problems.push(format!(
+                "it gives a {short} of {score} on {d}, but the {short} of {score} listed is on another date"
+            )),
             _ => {}
         }
     }
@@ -249,7 +283,16 @@ mod tests {
 
     #[test]
     fn a_summary_that_agrees_with_the_history_raises_nothing() {
-        assert!(problems("Sertraline (150 mg) and duloxetine (120 mg) each failed after more than 13 weeks at an adequate dose.").is_empty(), "{:?}", problems("Sertraline (150 mg) and duloxetine (120 mg) each failed after more than 13 weeks at an adequate dose."));
+        assert!(
+            problems(
+                "Sertraline (150 mg) and duloxetine (120 mg) each failed after more than 13 weeks at an adequate dose."
+            )
+            .is_empty(),
+            "{:?}",
+            problems(
+                "Sertraline (150 mg) and duloxetine (120 mg) each failed after more than 13 weeks at an adequate dose."
+            )
+        );
         assert!(problems("On 2026-11-06 her MADRS was 33 and her PHQ-9 was 17.").is_empty());
     }
 

@@ -85,7 +85,11 @@ pub enum NoEstimate {
 pub fn estimate(intake: &Intake) -> Option<Result<Estimate, NoEstimate>> {
     let cost = intake.cost.as_ref()?;
     let sessions = match intake.request.kind {
-        RequestKind::Claim => Some(intake.sessions.len() as u32).filter(|n| *n > 0),
+        // A claim's sessions are its dates of service: a visit and its drug are two lines of one session.
+        RequestKind::Claim => {
+            let dates: std::collections::BTreeSet<_> = intake.sessions.iter().map(|s| s.date).collect();
+            Some(dates.len() as u32).filter(|n| *n > 0)
+        }
         _ => intake.request.regimen.as_ref().and_then(|r| r.sessions),
     };
     Some(sessions.ok_or(NoEstimate::NoSessions).and_then(|n| compute(cost, n)))
@@ -93,7 +97,8 @@ pub fn estimate(intake: &Intake) -> Option<Result<Estimate, NoEstimate>> {
 
 /// The arithmetic, session by session.
 pub fn compute(cost: &Cost, sessions: u32) -> Result<Estimate, NoEstimate> {
-    let money = |v: Option<f64>, name: &'static str| v.map(|d| cents(d).ok_or(NoEstimate::OutOfRange(name))).transpose();
+    let money =
+        |v: Option<f64>, name: &'static str| v.map(|d| cents(d).ok_or(NoEstimate::OutOfRange(name))).transpose();
     let charge = money(cost.charge_per_session, "cost.charge_per_session")?.ok_or(NoEstimate::NoCharge)?;
     let allowed = money(cost.allowed_per_session, "cost.allowed_per_session")?.unwrap_or(charge);
     let drug = money(cost.drug_charge_per_session, "cost.drug_charge_per_session")?;
@@ -222,9 +227,18 @@ mod tests {
 
     #[test]
     fn absurd_figures_are_refused_not_wrapped() {
-        assert_eq!(compute(&cost(1e308, 0.0, Some(20.0), None, None), 2), Err(NoEstimate::OutOfRange("cost.charge_per_session")));
-        assert_eq!(compute(&cost(-5.0, 0.0, Some(20.0), None, None), 2), Err(NoEstimate::OutOfRange("cost.charge_per_session")));
-        assert_eq!(compute(&cost(100.0, 0.0, Some(120.0), None, None), 2), Err(NoEstimate::OutOfRange("cost.coinsurance_percent")));
+        assert_eq!(
+            compute(&cost(1e308, 0.0, Some(20.0), None, None), 2),
+            Err(NoEstimate::OutOfRange("cost.charge_per_session"))
+        );
+        assert_eq!(
+            compute(&cost(-5.0, 0.0, Some(20.0), None, None), 2),
+            Err(NoEstimate::OutOfRange("cost.charge_per_session"))
+        );
+        assert_eq!(
+            compute(&cost(100.0, 0.0, Some(120.0), None, None), 2),
+            Err(NoEstimate::OutOfRange("cost.coinsurance_percent"))
+        );
         assert_eq!(compute(&cost(100.0, 0.0, None, None, None), 2), Err(NoEstimate::NoShare));
         assert_eq!(cents(1_000_000.0), Some(MAX_CHARGE_CENTS));
         assert_eq!(cents(1_000_000.01), None);

@@ -219,9 +219,8 @@ pub fn claim_dates(intake: &Intake) -> Option<ClaimDates> {
 /// A calendar (RFC 5545) with dated steps as all-day events. It names no
 /// patient: only the step and the plan's reference number.
 pub fn calendar(events: &[&Deadline], reference: Option<&str>, stamp: Date, uid_seed: &str) -> String {
-    let mut out = String::from(
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//authpack//deadlines//EN\r\nCALSCALE:GREGORIAN\r\n",
-    );
+    let mut out =
+        String::from("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//authpack//deadlines//EN\r\nCALSCALE:GREGORIAN\r\n");
     let reference = reference.map(|r| format!(" (ref. {})", ics_text(r))).unwrap_or_default();
     for (i, d) in events.iter().enumerate() {
         let Some(by) = d.by else { continue };

@@ -36,7 +36,8 @@ pub fn dosing(intake: &Intake, age: i32) -> Dosing {
     let mut d = Dosing { older_adult: age >= label.older_adult_age, ..Dosing::default() };
     match intake.request.therapy {
         Therapy::EsketamineNasal => {
-            let devices = |mg: f64| (mg > 0.0 && (mg / label.device_mg).fract() == 0.0).then(|| (mg / label.device_mg) as u32);
+            let devices =
+                |mg: f64| (mg > 0.0 && (mg / label.device_mg).fract() == 0.0).then(|| (mg / label.device_mg) as u32);
             d.dose_mg = r.dose_mg;
             d.first_dose_mg = r.first_dose_mg.or(r.dose_mg);
             d.devices_per_session = r.dose_mg.and_then(devices);

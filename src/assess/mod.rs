@@ -268,10 +268,9 @@ const SUICIDALITY_CODES: &[&str] = &["R45.851", "T14.91XA", "Z91.51"];
 fn suicidal(intake: &Intake) -> bool {
     let cssrs = intake.assessments.iter().any(|a| a.instrument == Instrument::CSsrs && a.risk.is_some());
     let coded = intake.diagnoses.iter().any(|d| SUICIDALITY_CODES.contains(&d.code.as_str()));
-    let stays = intake
-        .treatment_history
-        .as_ref()
-        .is_some_and(|h| h.hospitalizations.iter().any(|s| s.reason.as_deref().is_some_and(|r| r.to_lowercase().contains("suicid"))));
+    let stays = intake.treatment_history.as_ref().is_some_and(|h| {
+        h.hospitalizations.iter().any(|s| s.reason.as_deref().is_some_and(|r| r.to_lowercase().contains("suicid")))
+    });
     cssrs || coded || stays || intake.request.indication == crate::intake::Indication::Mdsi
 }
 
@@ -305,7 +304,10 @@ pub fn warnings(intake: &Intake, facts: &Facts, positions: &Positions) -> Vec<Di
                 ),
             )
             .at(at("request.regimen.first_dose_mg").or(at("request.regimen.dose_mg")))
-            .hint(format!("give request.regimen.first_dose_mg: {}, or say in the letter why a higher start is right", label.older_adult_start_mg)),
+            .hint(format!(
+                "give request.regimen.first_dose_mg: {}, or say in the letter why a higher start is right",
+                label.older_adult_start_mg
+            )),
         );
     }
     if intake.request.kind == RequestKind::Continuation && facts.baseline == Baseline::EpisodeStart {
@@ -324,7 +326,9 @@ pub fn warnings(intake: &Intake, facts: &Facts, positions: &Positions) -> Vec<Di
         out.push(
             Diagnostic::warning("payer.claims.timely_filing_days", "the plan's claim-filing limit is not given")
                 .at(at("payer.claims").or(at("payer")))
-                .hint("plans usually allow 90 to 365 days from the date of service (Medicare: 12 months); ask the plan"),
+                .hint(
+                    "plans usually allow 90 to 365 days from the date of service (Medicare: 12 months); ask the plan",
+                ),
         );
     }
     out.extend(consistency::check(intake, &facts.trials, positions));

@@ -187,11 +187,14 @@ mod tests {
 
     #[test]
     fn response_and_remission_at_their_thresholds() {
-        let s = phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 10)]));
+        let s =
+            phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 10)]));
         assert_eq!((s.response, s.remission), (Some(true), Some(false)), "a 50% drop is a response");
-        let s = phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 4)]));
+        let s =
+            phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 4)]));
         assert_eq!(s.remission, Some(true), "4 is remission on the PHQ-9");
-        let s = phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 11)]));
+        let s =
+            phq(&with_scores(RequestKind::Continuation, Some("2026-07-01"), &[("2026-06-30", 20), ("2026-10-01", 11)]));
         assert_eq!(s.response, Some(false), "45% is short of a response");
     }
 }

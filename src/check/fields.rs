@@ -166,7 +166,9 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
         // Esketamine comes in 28 mg devices: whole devices, at most twelve, are possible.
         // Whether a possible dose is within the label is a verdict (the regimen criterion), not an error.
         let device = crate::reference::labels().esketamine.device_mg;
-        for (path, dose) in [("request.regimen.dose_mg", reg.dose_mg), ("request.regimen.first_dose_mg", reg.first_dose_mg)] {
+        for (path, dose) in
+            [("request.regimen.dose_mg", reg.dose_mg), ("request.regimen.first_dose_mg", reg.first_dose_mg)]
+        {
             match dose {
                 Some(d) if r.therapy == Therapy::EsketamineNasal && (d <= 0.0 || d > 12.0 * device || (d / device).fract() != 0.0) => f.push(
                     Diagnostic::error(path, format!("{} mg is not a possible dose of esketamine nasal spray", crate::words::num(d)))
@@ -187,8 +189,11 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
         for (j, m) in s.modifiers.iter().enumerate() {
             if m.len() != 2 || !m.chars().all(|c| c.is_ascii_alphanumeric()) {
                 f.push(
-                    Diagnostic::error(format!("request.services[{i}].modifiers[{j}]"), format!("'{}' is not a modifier", crate::yaml::preview(m)))
-                        .hint("a HCPCS/CPT modifier is two letters or digits, such as KX or 25"),
+                    Diagnostic::error(
+                        format!("request.services[{i}].modifiers[{j}]"),
+                        format!("'{}' is not a modifier", crate::yaml::preview(m)),
+                    )
+                    .hint("a HCPCS/CPT modifier is two letters or digits, such as KX or 25"),
                 );
             }
         }
@@ -196,8 +201,11 @@ fn request(f: &mut Findings<'_>, intake: &Intake) {
     for (i, s) in r.services.iter().enumerate() {
         if matches!(s.code.as_str(), "J0013" | "J3490" | "J3499") && s.ndc.is_none() {
             f.push(
-                Diagnostic::warning(format!("request.services[{i}].ndc"), format!("{} is a drug line without its NDC", s.code))
-                    .hint("plans ask for the 11-digit NDC of the product given on drug lines; add request.services[].ndc"),
+                Diagnostic::warning(
+                    format!("request.services[{i}].ndc"),
+                    format!("{} is a drug line without its NDC", s.code),
+                )
+                .hint("plans ask for the 11-digit NDC of the product given on drug lines; add request.services[].ndc"),
             );
         }
     }
@@ -294,8 +302,13 @@ fn services_fit(f: &mut Findings<'_>, intake: &Intake) {
         }
         if has(&["J0013", "S0013"]) && medicare {
             f.push(
-                Diagnostic::warning("request.services", "Medicare bills esketamine as G2082 (up to 56 mg) or G2083 (more than 56 mg)")
-                    .hint("G2082/G2083 bundle the drug, the visit and the observation; the MAC may ask for the KX modifier"),
+                Diagnostic::warning(
+                    "request.services",
+                    "Medicare bills esketamine as G2082 (up to 56 mg) or G2083 (more than 56 mg)",
+                )
+                .hint(
+                    "G2082/G2083 bundle the drug, the visit and the observation; the MAC may ask for the KX modifier",
+                ),
             );
         }
     }

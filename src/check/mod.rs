@@ -80,7 +80,8 @@ pub fn check(load: Load, input: &Input, settings: &Settings<'_>) -> Result<Check
 
 /// A record said to document a criterion the profile does not have is not cited: a warning.
 fn unknown_supports(loaded: &intake::Loaded, profile: &PolicyProfile) -> Vec<Diagnostic> {
-    let ids: Vec<&str> = profile.criteria.iter().chain(profile.continuation_criteria.iter().flatten()).map(|c| c.id.as_str()).collect();
+    let ids: Vec<&str> =
+        profile.criteria.iter().chain(profile.continuation_criteria.iter().flatten()).map(|c| c.id.as_str()).collect();
     let mut out = Vec::new();
     for (i, a) in loaded.intake.attachments.iter().enumerate() {
         for (j, id) in a.supports.iter().enumerate() {
@@ -88,7 +89,11 @@ fn unknown_supports(loaded: &intake::Loaded, profile: &PolicyProfile) -> Vec<Dia
                 let path = format!("attachments[{i}].supports[{j}]");
                 let mut d = Diagnostic::warning(
                     path.clone(),
-                    format!("'{}' is not a criterion of {}; the record is not cited for it", crate::yaml::preview(id), profile.id),
+                    format!(
+                        "'{}' is not a criterion of {}; the record is not cited for it",
+                        crate::yaml::preview(id),
+                        profile.id
+                    ),
                 )
                 .at(loaded.positions.get(&path).copied());
                 if let Some(close) = diag::did_you_mean(id, ids.iter().copied()) {

@@ -311,7 +311,9 @@ impl<'de> Deserialize<'de> for Enrollment {
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Enrollment, E> {
                 match v {
                     "pending" => Ok(Enrollment::Pending),
-                    _ => Err(E::custom(format!("expected true, false or pending, found '{}'", crate::yaml::preview(v)))),
+                    _ => {
+                        Err(E::custom(format!("expected true, false or pending, found '{}'", crate::yaml::preview(v))))
+                    }
                 }
             }
         }

@@ -78,7 +78,10 @@ mod tests {
                     .map(|l| l.split(" #").next().unwrap_or(l).matches(crate::yaml::EXAMPLE_TAG).count())
                     .sum();
                 let errors = crate::intake::load_intake(&text).unwrap_err();
-                assert!(errors.iter().all(|d| d.message.starts_with("still holds the starter's example value")), "{therapy} {kind}: {errors:?}");
+                assert!(
+                    errors.iter().all(|d| d.message.starts_with("still holds the starter's example value")),
+                    "{therapy} {kind}: {errors:?}"
+                );
                 assert_eq!(errors.len(), marks, "{therapy} {kind}: one error per example value");
             }
         }
@@ -93,7 +96,13 @@ mod tests {
                 let input = crate::Input { text: unmarked(&starter(therapy, kind)), folder: ".".into() };
                 match crate::read(&input, &settings) {
                     Ok(reading) => {
-                        let unmet: Vec<_> = reading.evaluation.criteria.iter().filter(|c| c.status != crate::policy::Status::Met).map(|c| &c.id).collect();
+                        let unmet: Vec<_> = reading
+                            .evaluation
+                            .criteria
+                            .iter()
+                            .filter(|c| c.status != crate::policy::Status::Met)
+                            .map(|c| &c.id)
+                            .collect();
                         assert!(unmet.is_empty(), "{therapy} {kind}: {unmet:?}");
                     }
                     Err(r) => panic!("{therapy} {kind}: {:#?}", r.diagnostics),

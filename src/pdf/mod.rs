@@ -259,8 +259,11 @@ impl Typesetter {
                             format!("image({}, width: 100%, height: 100%, fit: \"contain\")", string(&vpath))
                         };
                         // The first page carries the label the documents' page citations query.
-                        let anchor =
-                            if page == 1 { format!("#metadata(\"enclosure\") <authpack-enclosure-{index}>") } else { String::new() };
+                        let anchor = if page == 1 {
+                            format!("#metadata(\"enclosure\") <authpack-enclosure-{index}>")
+                        } else {
+                            String::new()
+                        };
                         main.push_str(&format!(
                             "#enclosure-page([{anchor}{}], {image}, last: {})\n",
                             markup::literal(&label),

@@ -15,10 +15,10 @@ use crate::assess::Facts;
 use crate::date::Date;
 use crate::intake::{Indication, Instrument, Intake, RequestKind, Therapy};
 
+pub use compare::{OtherReading, other_readings};
 pub use judge::{
     against_threshold, describe_trial, frequency_words, modality_words, outcome_label, pain_category_words,
 };
-pub use compare::{OtherReading, other_readings};
 pub use rules::Rule;
 pub use select::{PolicyError, resolve, select};
 

@@ -40,7 +40,8 @@ fn judge(rule: &Rule, intake: &Intake) -> Status {
 /// One trial alone in the history, in an episode that began 2025-01-01.
 fn one_trial(edit: impl FnOnce(&mut AntidepressantTrial)) -> Intake {
     let mut intake = base();
-    intake.current_episode = Some(CurrentEpisode { start: Some(date("2025-01-01")), psychotic_features: Some(false), impairment: None });
+    intake.current_episode =
+        Some(CurrentEpisode { start: Some(date("2025-01-01")), psychotic_features: Some(false), impairment: None });
     let mut trial = AntidepressantTrial {
         drug: "sertraline".into(),
         max_dose_mg: Some(50.0),
@@ -532,7 +533,11 @@ fn variants() -> Vec<(&'static str, Intake)> {
                 date: date("2026-11-10"),
                 rater: None,
             });
-            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.521").unwrap(), primary: None, diagnosed_on: None });
+            i.diagnoses.push(Diagnosis {
+                code: crate::codes::IcdCode::parse("G90.521").unwrap(),
+                primary: None,
+                diagnosed_on: None,
+            });
             i.crps = Some(CrpsCriteria {
                 disproportionate_pain: Some(true),
                 symptoms: vec![CrpsCategory::Sensory, CrpsCategory::Vasomotor, CrpsCategory::MotorTrophic],
@@ -552,7 +557,11 @@ fn variants() -> Vec<(&'static str, Intake)> {
                 outcome: Some(Outcome::PartialResponse),
                 notes: None,
             }];
-            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.521").unwrap(), primary: None, diagnosed_on: None });
+            i.diagnoses.push(Diagnosis {
+                code: crate::codes::IcdCode::parse("G90.521").unwrap(),
+                primary: None,
+                diagnosed_on: None,
+            });
             i.crps = Some(CrpsCriteria {
                 disproportionate_pain: Some(true),
                 symptoms: vec![CrpsCategory::Sensory],
@@ -562,7 +571,11 @@ fn variants() -> Vec<(&'static str, Intake)> {
             });
         }),
         edit("CRPS without the criteria recorded", &|i| {
-            i.diagnoses.push(Diagnosis { code: crate::codes::IcdCode::parse("G90.512").unwrap(), primary: None, diagnosed_on: None });
+            i.diagnoses.push(Diagnosis {
+                code: crate::codes::IcdCode::parse("G90.512").unwrap(),
+                primary: None,
+                diagnosed_on: None,
+            });
         }),
         edit("responded", &|i| {
             i.assessments = phq9(&[(24, "2026-08-01"), (8, "2026-11-10")]);

@@ -27,8 +27,11 @@ pub struct Reference {
     pub id: String,
     /// The full citation.
     pub citation: String,
-    /// What it found, in one sentence.
+    /// What it found, in one sentence: what a letter cites.
     pub finding: String,
+    /// Its limits, which a reviewer may raise: for the clinic's worksheet, never a letter.
+    #[serde(default)]
+    pub caveat: Option<String>,
     /// The therapies it bears on.
     pub therapies: Vec<Therapy>,
     /// The indications it bears on.
@@ -82,6 +85,14 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), lib.references.len(), "ids are unique");
+        for r in &lib.references {
+            // A letter prints the citation and its finding as one entry.
+            assert!(
+                r.citation.ends_with('.') && r.finding.ends_with('.'),
+                "{}: citation and finding end with a full stop",
+                r.id
+            );
+        }
         for (therapy, indication) in [
             (Therapy::EsketamineNasal, Indication::Trd),
             (Therapy::EsketamineNasal, Indication::Mdsi),

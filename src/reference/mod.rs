@@ -384,6 +384,33 @@ pub fn class_short(id: &str) -> &str {
     drugs().classes.iter().find(|c| c.id == id).map_or(id, |c| c.short.as_str())
 }
 
+/// A clinical specialty authpack knows, with what its practitioner is called.
+#[derive(Debug)]
+pub struct Specialty {
+    /// The id an intake writes: `psychiatry`.
+    pub id: &'static str,
+    /// The practitioner, as a letter says "I am the patient's treating ...".
+    pub practitioner: &'static str,
+}
+
+/// The specialties policies decide on. They identify no one, so redaction keeps them.
+pub const SPECIALTIES: &[Specialty] = &[
+    Specialty { id: "psychiatry", practitioner: "psychiatrist" },
+    Specialty { id: "psychiatric-mental-health", practitioner: "psychiatric-mental-health practitioner" },
+    Specialty { id: "anesthesiology", practitioner: "anesthesiologist" },
+    Specialty { id: "pain-medicine", practitioner: "pain-medicine physician" },
+    Specialty { id: "neurology", practitioner: "neurologist" },
+    Specialty { id: "family-medicine", practitioner: "family physician" },
+    Specialty { id: "internal-medicine", practitioner: "internist" },
+];
+
+/// The specialty an intake names, compared ignoring case, spaces and hyphens.
+pub fn specialty(name: &str) -> Option<&'static Specialty> {
+    let squash = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
+    let name = squash(name);
+    SPECIALTIES.iter().find(|s| squash(s.id) == name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

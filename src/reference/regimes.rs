@@ -152,8 +152,11 @@ pub struct Requests {
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filing {
-    /// Whether and how a provider may file.
+    /// Whether and how a provider may file: guidance for the clinic.
     pub provider: String,
+    /// What a provider's letter may say to the plan about its right to file,
+    /// where the provider files in its own right: first person, with its citation.
+    pub standing: Option<String>,
     /// What a representative who is not the provider needs.
     pub representative_form: String,
 }
@@ -170,8 +173,10 @@ pub struct UrgencyRule {
     pub by_phone: bool,
     /// That rule, in words.
     pub phone_rule: Option<String>,
-    /// How fast an expedited decision comes.
+    /// How fast an expedited appeal is decided.
     pub decision: String,
+    /// How fast an expedited request (before any denial) is decided, where the sources give it.
+    pub request_decision: Option<String>,
 }
 
 /// Where a patient gets help.

@@ -73,6 +73,14 @@ pub(super) fn capitalize_first(value: &Value, _: &std::collections::HashMap<Stri
     })
 }
 
+/// Tera filter `a`: a noun with its indefinite article, `an internal appeal`.
+pub(super) fn article(value: &Value, _: &std::collections::HashMap<String, Value>) -> tera::Result<Value> {
+    Ok(match value {
+        Value::String(s) => Value::String(crate::words::a(s)),
+        other => other.clone(),
+    })
+}
+
 /// Removes trailing spaces and runs of blank lines that template control lines leave.
 pub(super) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());

@@ -64,7 +64,13 @@ pub fn render(templates: &Templates, view: &View) -> Result<Vec<Document>, Rende
 }
 
 /// The documents that state fax pages (the cover's count, the crosswalk's citations).
-const PAGED: &[&str] = &["cover-sheet.md", "criteria-crosswalk.md", "letter-of-medical-necessity.md", "continuation-letter.md", "appeal-letter.md"];
+const PAGED: &[&str] = &[
+    "cover-sheet.md",
+    "criteria-crosswalk.md",
+    "letter-of-medical-necessity.md",
+    "continuation-letter.md",
+    "appeal-letter.md",
+];
 
 /// Renders again the documents that state fax pages, once the layout has counted them.
 pub fn state_pages(templates: &Templates, view: &View, documents: &mut [Document]) -> Result<(), RenderError> {

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tera::Tera;
 
 use super::RenderError;
-use super::markdown::{capitalize_first, cell, escape_markdown, long_date, tidy, words};
+use super::markdown::{article, capitalize_first, cell, escape_markdown, long_date, tidy, words};
 
 /// The loaded templates. Tera parses slowly (about 1 ms a document), so the
 /// compiled-in defaults are compiled on first use, only the documents a packet
@@ -95,6 +95,7 @@ fn compile(sources: &BTreeMap<String, String>, names: &[&str]) -> Result<Tera, S
     tera.register_filter("long_date", long_date);
     tera.register_filter("words", words);
     tera.register_filter("capitalize_first", capitalize_first);
+    tera.register_filter("a", article);
     let mut wanted: Vec<&str> = names.to_vec();
     if !wanted.contains(&MACROS) {
         wanted.push(MACROS);

@@ -198,7 +198,22 @@ fn init_interactive_asks_the_essentials_and_writes_an_intake_that_loads() {
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("please answer one of: esketamine-nasal, ketamine-iv, ketamine-im"), "{stderr}");
     let text = std::fs::read_to_string(dir.path().join("my-intake.yaml")).unwrap();
-    let loaded = authpack::intake::load_intake(&text).unwrap().intake;
+    // What was asked is the intake's own; everything else is still a marked example.
+    let load = authpack::intake::load(&text);
+    let asked = [
+        "request.therapy",
+        "request.kind",
+        "patient.first_name",
+        "patient.last_name",
+        "patient.date_of_birth",
+        "patient.member_id",
+    ];
+    assert!(!load.diagnostics.is_empty());
+    for d in &load.diagnostics {
+        assert!(d.message.contains("still holds the starter's example value"), "{d:?}");
+        assert!(!asked.contains(&d.path.as_str()), "{} was answered: {d:?}", d.path);
+    }
+    let loaded = load.loaded.unwrap().intake;
     assert_eq!(loaded.request.therapy, authpack::intake::Therapy::KetamineIv);
     assert_eq!(loaded.request.kind, authpack::intake::RequestKind::Appeal);
     assert_eq!(loaded.patient.last_name, "O'Hara: \"Jr\"");

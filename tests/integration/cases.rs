@@ -76,6 +76,20 @@ pub struct FileChange {
     pub remove: bool,
 }
 
+/// A case made in a test: `base` with `edits` (find, replace) applied.
+pub fn edited(base: &str, about: &str, edits: &[(&str, &str)]) -> Case {
+    Case {
+        about: about.to_string(),
+        base: base.to_string(),
+        encoding: None,
+        edits: edits.iter().map(|(f, r)| Edit { find: f.to_string(), replace: r.to_string() }).collect(),
+        text: None,
+        files: BTreeMap::new(),
+        expect: Vec::new(),
+        commands_differ: None,
+    }
+}
+
 /// Every case file in `dir`, by name, sorted.
 pub fn load_all(dir: &Path) -> Vec<(String, Case)> {
     let mut cases: Vec<(String, Case)> = std::fs::read_dir(dir)

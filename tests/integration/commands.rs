@@ -13,8 +13,9 @@ fn a_template_override_is_used_and_a_broken_one_is_an_error_naming_it() {
     assert!(templates.join("policies/esketamine-trd.yaml").is_file());
 
     let cover = templates.join("documents/cover-sheet.md");
-    let text =
-        std::fs::read_to_string(&cover).unwrap().replace("# Fax cover sheet", "# Fax cover sheet: Lakeside edition");
+    let text = std::fs::read_to_string(&cover)
+        .unwrap()
+        .replace("{% else %}Fax cover sheet{% endif %}", "{% else %}Fax cover sheet: Lakeside edition{% endif %}");
     std::fs::write(&cover, text).unwrap();
     let packet = tmp.path().join("p.zip");
     let out = authpack(
@@ -44,8 +45,17 @@ fn init_writes_a_starter_that_checks_and_policies_list_every_profile() {
     let tmp = tempfile::tempdir().unwrap();
     let out = authpack(tmp.path(), &["init", "--therapy", "ketamine-iv", "--kind", "appeal", "-o", "start.yaml"]);
     assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    // A starter still holds example values, each marked: check refuses it
+    // with one error per marked value and no other kind of error.
     let out = authpack(tmp.path(), &["check", "start.yaml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let errors: Vec<&str> = stderr.lines().filter(|l| l.starts_with("error: ")).collect();
+    assert!(errors.len() >= 20, "{stderr}");
+    assert!(errors.iter().all(|e| e.contains("still holds the starter's example value")), "{stderr}");
+    for path in ["patient.last_name", "patient.member_id", "prescriber.npi", "appeal.denial_reason"] {
+        assert!(errors.iter().any(|e| e.starts_with(&format!("error: {path}:"))), "{path}: {stderr}");
+    }
     let out = authpack(tmp.path(), &["init", "-o", "start.yaml"]);
     assert_eq!(out.status.code(), Some(2), "an existing file is not replaced");
 
@@ -59,12 +69,27 @@ fn init_writes_a_starter_that_checks_and_policies_list_every_profile() {
 
 #[test]
 fn check_json_has_the_documented_shape() {
-    let dir = root().join("samples/superbill-out-of-network");
+    let dir = root().join("samples/ketamine-iv-out-of-network-claim");
     let out = authpack(&dir, &["check", "intake.yaml", "--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(doc["valid"], true);
-    assert!(doc["diagnostics"].is_array());
+    assert_eq!(doc["valid"], true, "a claim is judged, not gated");
     assert_eq!(doc["policy"]["id"], "ketamine-iv-trd");
+
+    // A request with a criterion not met and one missing: the reading is
+    // there, and the intake is not valid to send until it is fixed or excepted.
+    let case = crate::cases::edited(
+        "trd",
+        "not a psychiatrist, no PDMP check",
+        &[("  specialty: psychiatry\n", "  specialty: family-medicine\n"), ("  pdmp_checked_on: 2026-11-06\n", "")],
+    );
+    let dir = crate::cases::materialize("verdicts", &case);
+    let out = authpack(dir.path(), &["check", "intake.yaml", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["valid"], false);
+    assert!(doc["diagnostics"].is_array());
+    assert!(doc["diagnostics"].as_array().unwrap().iter().any(|d| d["path"] == "request.exception"));
+    assert_eq!(doc["policy"]["id"], "esketamine-trd");
     let statuses: Vec<&str> =
         doc["policy"]["criteria"].as_array().unwrap().iter().map(|c| c["status"].as_str().unwrap()).collect();
     assert!(

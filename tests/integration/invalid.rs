@@ -156,7 +156,7 @@ fn two_spellings_of_one_packet_are_refused_before_anything_is_written() {
 }
 
 #[test]
-fn intakes_with_only_warnings_build_and_list_them_on_the_checklist() {
+fn intakes_with_only_warnings_build_and_list_them_on_the_worksheet() {
     // Each once broke a template (a warning without a hint): it must build, exit 0.
     let cases = scenarios(&root().join("tests/cases/warnings"));
     assert!(!cases.is_empty());
@@ -168,10 +168,23 @@ fn intakes_with_only_warnings_build_and_list_them_on_the_checklist() {
         assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
         assert!(stderr.contains("warning: "), "{name}: {stderr}");
         let mut zip = zip::ZipArchive::new(std::fs::File::open(&target).unwrap()).unwrap();
-        let mut checklist = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name("criteria-checklist.md").unwrap(), &mut checklist).unwrap();
+        let mut worksheet = String::new();
+        std::io::Read::read_to_string(&mut zip.by_name("preparation-worksheet.md").unwrap(), &mut worksheet).unwrap();
         let first = stderr.lines().find(|l| l.starts_with("warning: ")).unwrap();
         let message = first.rsplit(": ").next().unwrap();
-        assert!(checklist.contains(message), "{name}: the checklist lists '{message}'");
+        assert!(worksheet.contains(message), "{name}: the clinic's worksheet lists '{message}'");
+        // Warnings are the clinic's: no payer-facing document repeats them.
+        for i in 0..zip.len() {
+            let mut entry = zip.by_index(i).unwrap();
+            let entry_name = entry.name().unwrap().to_string();
+            if !entry_name.ends_with(".md")
+                || ["preparation-worksheet.md", "next-steps.md"].contains(&entry_name.as_str())
+            {
+                continue;
+            }
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut entry, &mut text).unwrap();
+            assert!(!text.contains(message), "{name}: {entry_name} repeats the warning '{message}'");
+        }
     }
 }

@@ -6,6 +6,7 @@
 mod batch;
 mod cases;
 mod commands;
+mod fax;
 mod harness;
 mod invalid;
 mod packet;

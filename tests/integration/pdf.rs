@@ -9,11 +9,11 @@ use crate::harness::{build, build_text, packet_bytes, root, scenarios};
 
 /// The text of a whole PDF.
 pub fn pdf_text(pdf: &[u8]) -> String {
-    pages(pdf).join("\n")
+    pdf_pages(pdf).join("\n")
 }
 
 /// The text of each page of a PDF.
-fn pages(pdf: &[u8]) -> Vec<String> {
+pub fn pdf_pages(pdf: &[u8]) -> Vec<String> {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("x.pdf");
     std::fs::write(&path, pdf).unwrap();
@@ -42,7 +42,7 @@ fn every_fax_page_carries_the_identifiers_and_the_cover_states_the_true_total() 
         let prepared = build(&dir.join("intake.yaml"));
         let intake = &prepared.reading.checked.intake;
         let fax = prepared.bytes("fax-combined.pdf").expect("a combined PDF");
-        let texts = pages(fax);
+        let texts = pdf_pages(fax);
         assert_eq!(Some(texts.len()), prepared.fax_pages, "{name}: page count");
         let patient = format!("{} {}", intake.patient.first_name, intake.patient.last_name);
         for (i, page) in texts.iter().enumerate() {
@@ -92,7 +92,7 @@ fn every_document_has_its_pdf_and_the_packet_holds_them() {
         let mut pdf = Vec::new();
         zip.by_name(&pdf_name).unwrap_or_else(|_| panic!("{pdf_name} in the packet")).read_to_end(&mut pdf).unwrap();
         assert!(pdf.starts_with(b"%PDF-"), "{pdf_name}");
-        let text = squash(&pages(&pdf).join(" "));
+        let text = squash(&pdf_pages(&pdf).join(" "));
         let first_heading =
             d.markdown.lines().find(|l| l.starts_with("# ")).map(|l| squash(l.trim_start_matches("# ")));
         if let Some(h) = first_heading {
@@ -130,7 +130,7 @@ fn hostile_text_comes_out_of_the_pdf_literally() {
     let intake = format!("{}{}{}", &text[..start], block, &text[end..]);
     let prepared = build_text(&intake, &root().join("samples/esketamine-trd-initial"));
     let letter = prepared.bytes("letter-of-medical-necessity.pdf").unwrap();
-    let flat = squash(&pages(letter).join(" "));
+    let flat = squash(&pdf_pages(letter).join(" "));
     for h in hostile {
         assert!(flat.contains(h), "'{h}' is not literal in the letter PDF");
     }
@@ -185,7 +185,7 @@ fn a_character_no_font_has_is_an_error_in_check_and_build_until_a_font_dir_suppl
     let mut zip = zip::ZipArchive::new(std::fs::File::open(tmp.path().join("p.zip")).unwrap()).unwrap();
     let mut letter = Vec::new();
     zip.by_name("letter-of-medical-necessity.pdf").unwrap().read_to_end(&mut letter).unwrap();
-    assert!(pages(&letter).join(" ").contains('\u{2d30}'), "the character is in the PDF");
+    assert!(pdf_pages(&letter).join(" ").contains('\u{2d30}'), "the character is in the PDF");
 }
 
 #[test]

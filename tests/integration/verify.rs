@@ -43,7 +43,7 @@ fn verify_names_changed_missing_and_added_entries() {
     let changed = rewrite(
         &original,
         |n, mut c| {
-            if n == "criteria-checklist.md" {
+            if n == "criteria-crosswalk.md" {
                 c.extend_from_slice(b"\nApproved.\n");
             }
             Some(c)
@@ -52,7 +52,7 @@ fn verify_names_changed_missing_and_added_entries() {
     );
     let (code, out) = verify_output(&changed);
     assert_eq!(code, Some(1));
-    assert!(out.contains("changed  criteria-checklist.md"), "{out}");
+    assert!(out.contains("changed  criteria-crosswalk.md"), "{out}");
 
     let missing = rewrite(&original, |n, c| (n != "attachments/02-rating-scales-2026-11-06.pdf").then_some(c), None);
     let (code, out) = verify_output(&missing);

@@ -3,7 +3,14 @@
 use super::*;
 use crate::intake::*;
 
-fn intake(plan: PlanType, funding: Funding, level: AppealLevel, denial: &str, received: Option<&str>, urgent: bool) -> Intake {
+fn intake(
+    plan: PlanType,
+    funding: Funding,
+    level: AppealLevel,
+    denial: &str,
+    received: Option<&str>,
+    urgent: bool,
+) -> Intake {
     let text = include_str!("../../../samples/esketamine-trd-initial/intake.yaml");
     let mut i = load_intake(text).unwrap().intake;
     i.payer.plan_type = Some(plan);
@@ -50,7 +57,15 @@ fn every_regime_counts_its_window() {
         (Marketplace, Unknown, FirstInternal, "2026-10-02", None, "aca-marketplace", "2027-03-31"),
         // Medicare Part D and Advantage: 65 days from the notice date, whatever the receipt.
         (MedicarePartD, Government, FirstInternal, "2026-10-02", Some("2026-10-20"), "medicare-part-d", "2026-12-06"),
-        (MedicareAdvantage, Government, FirstInternal, "2026-11-02", Some("2026-11-06"), "medicare-advantage", "2027-01-06"),
+        (
+            MedicareAdvantage,
+            Government,
+            FirstInternal,
+            "2026-11-02",
+            Some("2026-11-06"),
+            "medicare-advantage",
+            "2027-01-06",
+        ),
         (MedicareAdvantage, Government, FirstInternal, "2027-12-31", None, "medicare-advantage", "2028-03-05"),
         // Medicaid managed care: 60 days to the plan.
         (MedicaidManagedCare, Government, FirstInternal, "2028-01-01", None, "medicaid-managed-care", "2028-03-01"),
@@ -59,7 +74,11 @@ fn every_regime_counts_its_window() {
     ];
     for (plan, funding, level, denial, received, regime, expected) in cases {
         let i = intake(plan, funding, level, denial, received, false);
-        assert_eq!(file_by(&i), (regime.to_string(), Some(expected.to_string())), "{plan:?} {funding:?} {level:?} {denial}");
+        assert_eq!(
+            file_by(&i),
+            (regime.to_string(), Some(expected.to_string())),
+            "{plan:?} {funding:?} {level:?} {denial}"
+        );
     }
     let unknown = intake(PlanType::Other, Funding::Unknown, AppealLevel::FirstInternal, "2026-10-02", None, false);
     assert_eq!(file_by(&unknown), (String::new(), None), "no regime: the notice governs");
@@ -67,11 +86,19 @@ fn every_regime_counts_its_window() {
 
 #[test]
 fn each_regime_names_its_step() {
-    let ma = intake(PlanType::MedicareAdvantage, Funding::Government, AppealLevel::FirstInternal, "2026-11-02", None, false);
+    let ma =
+        intake(PlanType::MedicareAdvantage, Funding::Government, AppealLevel::FirstInternal, "2026-11-02", None, false);
     assert_eq!(dates(&ma).step.as_deref(), Some("reconsideration"));
     let d = intake(PlanType::MedicarePartD, Funding::Government, AppealLevel::FirstInternal, "2026-11-02", None, false);
     assert_eq!(dates(&d).step.as_deref(), Some("redetermination"));
-    let mc = intake(PlanType::MedicaidManagedCare, Funding::Government, AppealLevel::SecondInternal, "2026-11-02", None, false);
+    let mc = intake(
+        PlanType::MedicaidManagedCare,
+        Funding::Government,
+        AppealLevel::SecondInternal,
+        "2026-11-02",
+        None,
+        false,
+    );
     assert_eq!(dates(&mc).step.as_deref(), Some("State fair hearing"));
 }
 
@@ -81,12 +108,14 @@ fn decisions_late_filing_and_external_review() {
     let d = dates(&i);
     assert_eq!(d.decision_by.unwrap().by.unwrap().to_string(), "2026-11-23", "72 hours after the 2026-11-20 request");
     assert!(!d.late);
-    let late = intake(PlanType::MedicarePartD, Funding::Government, AppealLevel::FirstInternal, "2026-09-01", None, false);
+    let late =
+        intake(PlanType::MedicarePartD, Funding::Government, AppealLevel::FirstInternal, "2026-09-01", None, false);
     let d = dates(&late);
     assert_eq!(d.file_by.unwrap().by.unwrap().to_string(), "2026-11-05");
     assert!(d.late, "filed 2026-11-20, after 2026-11-05");
     assert_eq!(d.decision_by.unwrap().by.unwrap().to_string(), "2026-11-27", "7 days standard");
-    let mut ma = intake(PlanType::MedicareAdvantage, Funding::Government, AppealLevel::FirstInternal, "2026-11-02", None, false);
+    let mut ma =
+        intake(PlanType::MedicareAdvantage, Funding::Government, AppealLevel::FirstInternal, "2026-11-02", None, false);
     ma.request.benefit = Some(Benefit::Medical);
     assert_eq!(dates(&ma).decision_by.unwrap().by.unwrap().to_string(), "2026-11-27", "a Part B drug: 7 days");
     ma.request.benefit = Some(Benefit::Pharmacy);

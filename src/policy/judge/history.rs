@@ -18,11 +18,9 @@ pub fn describe_trial(t: &TrialFacts) -> String {
         None => format!(", since {} (ongoing)", t.start),
     };
     let adequacy = match (t.adequate_dose, t.min_adequate_mg) {
-        (Some(true), Some(min)) => format!(
-            "; {} at or above the minimum adequate dose of {}",
-            words::weeks(t.weeks_at_adequate_dose),
-            mg(min)
-        ),
+        (Some(true), Some(min)) => {
+            format!("; {} at or above the minimum adequate dose of {}", words::weeks(t.weeks_at_adequate_dose), mg(min))
+        }
         (Some(false), Some(min)) => format!("; below the minimum adequate dose of {}", mg(min)),
         _ => String::new(),
     };
@@ -87,7 +85,8 @@ pub(super) fn failed_trials(s: &Subject<'_>, r: &TrialRule) -> Judgement {
             Err(why) => notes.push(format!("{} (not counted: {why})", describe_trial(t))),
         }
     }
-    let mut classes: Vec<&str> = qualifying.iter().filter_map(|t| t.class.as_deref()).map(reference::class_short).collect();
+    let mut classes: Vec<&str> =
+        qualifying.iter().filter_map(|t| t.class.as_deref()).map(reference::class_short).collect();
     classes.sort_unstable();
     classes.dedup();
     let episode = if r.current_episode { " in the current episode" } else { "" };
@@ -141,7 +140,10 @@ pub(super) fn augmentation(s: &Subject<'_>, min_trials: usize, min_weeks: Option
         let weeks = min_weeks.map(|w| format!(" of at least {}", words::weeks(w))).unwrap_or_default();
         not_met(
             evidence,
-            format!("the policy needs {}{weeks}", count(min_trials, "failed augmentation trial", "failed augmentation trials")),
+            format!(
+                "the policy needs {}{weeks}",
+                count(min_trials, "failed augmentation trial", "failed augmentation trials")
+            ),
         )
     };
     j.notes = notes;
@@ -156,7 +158,8 @@ pub(super) fn psychotherapy(s: &Subject<'_>, min_courses: usize) -> Judgement {
         .psychotherapy
         .iter()
         .map(|p| {
-            let sessions = p.sessions.map(|n| format!(", {}", count(n as usize, "session", "sessions"))).unwrap_or_default();
+            let sessions =
+                p.sessions.map(|n| format!(", {}", count(n as usize, "session", "sessions"))).unwrap_or_default();
             let outcome = p.outcome.map(|o| format!(": {}", outcome_label(o))).unwrap_or_default();
             format!("{}{sessions}{outcome}", modality(p.modality))
         })
@@ -164,7 +167,10 @@ pub(super) fn psychotherapy(s: &Subject<'_>, min_courses: usize) -> Judgement {
     if h.psychotherapy.len() >= min_courses {
         met(evidence)
     } else {
-        not_met(evidence, format!("the policy needs {}", count(min_courses, "course of psychotherapy", "courses of psychotherapy")))
+        not_met(
+            evidence,
+            format!("the policy needs {}", count(min_courses, "course of psychotherapy", "courses of psychotherapy")),
+        )
     }
 }
 
@@ -186,13 +192,18 @@ pub(super) fn oral_antidepressant(s: &Subject<'_>) -> Judgement {
     let oral: Vec<String> = meds
         .iter()
         .filter(|m| m.role == Some(crate::intake::MedicationRole::OralAntidepressant))
-        .map(|m| format!("{}{}", capitalized(&m.drug), m.dose_mg.map(|d| format!(" {} a day", mg(d))).unwrap_or_default()))
+        .map(|m| {
+            format!("{}{}", capitalized(&m.drug), m.dose_mg.map(|d| format!(" {} a day", mg(d))).unwrap_or_default())
+        })
         .collect();
     match (oral.is_empty(), meds.is_empty()) {
         (false, _) => met(vec![format!("Continues an oral antidepressant: {}", list(&oral))]),
         (true, true) => missing("list current medications with role oral-antidepressant"),
         (true, false) => not_met(
-            vec![format!("{} listed, none an oral antidepressant", count(meds.len(), "current medication", "current medications"))],
+            vec![format!(
+                "{} listed, none an oral antidepressant",
+                count(meds.len(), "current medication", "current medications")
+            )],
             "the policy requires an oral antidepressant alongside",
         ),
     }
@@ -200,9 +211,15 @@ pub(super) fn oral_antidepressant(s: &Subject<'_>) -> Judgement {
 
 pub(super) fn esketamine_alternative(s: &Subject<'_>, accept_declined: bool) -> Judgement {
     let Some(e) = s.intake.treatment_history.as_ref().and_then(|h| h.esketamine.as_ref()) else {
-        return missing("record treatment_history.esketamine: whether the FDA-approved esketamine nasal spray was tried, and why it is not the answer");
+        return missing(
+            "record treatment_history.esketamine: whether the FDA-approved esketamine nasal spray was tried, and why it is not the answer",
+        );
     };
-    let reason = e.reason.as_deref().map(|r| format!(": {}", r.trim_end_matches('.'))).unwrap_or_default();
+    let reason = e
+        .reason
+        .as_deref()
+        .map(|r| format!(": {}", words::lower_first(r.trim().trim_end_matches('.'))))
+        .unwrap_or_default();
     let dates = match (e.start, e.end) {
         (Some(a), Some(b)) => format!(" from {a} to {b}"),
         (Some(a), None) => format!(" from {a}"),
@@ -223,14 +240,21 @@ pub(super) fn esketamine_alternative(s: &Subject<'_>, accept_declined: bool) -> 
             }
         }
         EsketamineStatus::Contraindicated => met(vec![format!("Esketamine nasal spray is contraindicated{reason}")]),
-        EsketamineStatus::Unavailable => met(vec![format!("Esketamine nasal spray is not available to the patient{reason}")]),
-        EsketamineStatus::NotCovered => met(vec![format!("The plan does not cover esketamine nasal spray for the patient{reason}")]),
+        EsketamineStatus::Unavailable => {
+            met(vec![format!("Esketamine nasal spray is not available to the patient{reason}")])
+        }
+        EsketamineStatus::NotCovered => {
+            met(vec![format!("The plan does not cover esketamine nasal spray for the patient{reason}")])
+        }
         EsketamineStatus::Declined => {
             let evidence = vec![format!("Esketamine nasal spray was offered and declined{reason}")];
             if accept_declined && e.reason.is_some() {
                 met(evidence)
             } else {
-                not_met(evidence, "a plan usually asks why the FDA-approved esketamine cannot be used; a refusal alone rarely answers it")
+                not_met(
+                    evidence,
+                    "a plan usually asks why the FDA-approved esketamine cannot be used; a refusal alone rarely answers it",
+                )
             }
         }
     }
@@ -248,19 +272,32 @@ pub(super) fn pain_treatments(s: &Subject<'_>, min_failed: usize, min_categories
     };
     let failed: Vec<_> = tried
         .iter()
-        .filter(|p| matches!(p.outcome, Some(Outcome::NoResponse | Outcome::PartialResponse | Outcome::Relapse | Outcome::Intolerance)))
+        .filter(|p| {
+            matches!(
+                p.outcome,
+                Some(Outcome::NoResponse | Outcome::PartialResponse | Outcome::Relapse | Outcome::Intolerance)
+            )
+        })
         .collect();
     let mut categories: Vec<_> = failed.iter().map(|p| p.category).collect();
-    categories.sort_by_key(|c| serde_label(c));
+    categories.sort_by_key(serde_label);
     categories.dedup();
     let mut evidence = vec![format!(
         "{}, of {} ({})",
-        count(failed.len(), "pain treatment that did not help", "pain treatments that did not help"),
+        count(
+            failed.len(),
+            "pain treatment tried without lasting relief",
+            "pain treatments tried without lasting relief"
+        ),
         count(categories.len(), "kind", "kinds"),
         list(&categories.iter().map(|c| category_words(*c)).collect::<Vec<_>>())
     )];
     evidence.extend(failed.iter().map(|p| describe(p)));
-    let notes = tried.iter().filter(|p| !failed.iter().any(|f| std::ptr::eq(*f, *p))).map(|p| format!("{} (not counted)", describe(p))).collect();
+    let notes = tried
+        .iter()
+        .filter(|p| !failed.iter().any(|f| std::ptr::eq(*f, *p)))
+        .map(|p| format!("{} (not counted)", describe(p)))
+        .collect();
     let mut j = if failed.len() >= min_failed && categories.len() >= min_categories {
         met(evidence)
     } else {

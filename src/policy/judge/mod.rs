@@ -11,10 +11,10 @@ use super::rules::Rule;
 use super::{Status, Subject, combine_all, combine_any};
 use crate::intake::Outcome;
 
+pub(crate) use history::{TrialRule, counts};
 pub use history::{category_words as pain_category_words, describe_trial, modality as modality_words};
 pub use request::frequency_words;
 pub use scores::against_threshold;
-pub(crate) use history::{TrialRule, counts};
 
 /// What judging a rule found.
 pub(crate) struct Judgement {
@@ -92,19 +92,24 @@ impl Rule {
             Rule::OralAntidepressant => history::oral_antidepressant(s),
             Rule::NoActiveSubstanceUse => safety::substance_use(s),
             Rule::SuicideRisk { min_risk, or_codes } => scores::suicide_risk(s, *min_risk, or_codes),
-            Rule::Regimen { phases, doses_mg, older_adult_start_mg, max_dose_mg_per_kg, max_per_week, max_sessions } => {
-                request::regimen(
-                    s,
-                    &request::RegimenRule {
-                        phases,
-                        doses: doses_mg.as_deref(),
-                        older_adult_start: *older_adult_start_mg,
-                        max_per_kg: *max_dose_mg_per_kg,
-                        max_per_week: *max_per_week,
-                        max_sessions: *max_sessions,
-                    },
-                )
-            }
+            Rule::Regimen {
+                phases,
+                doses_mg,
+                older_adult_start_mg,
+                max_dose_mg_per_kg,
+                max_per_week,
+                max_sessions,
+            } => request::regimen(
+                s,
+                &request::RegimenRule {
+                    phases,
+                    doses: doses_mg.as_deref(),
+                    older_adult_start: *older_adult_start_mg,
+                    max_per_kg: *max_dose_mg_per_kg,
+                    max_per_week: *max_per_week,
+                    max_sessions: *max_sessions,
+                },
+            ),
             Rule::Response { instruments, min_drop_percent } => scores::response(s, instruments, *min_drop_percent),
             Rule::EsketamineAlternative { accept_declined } => history::esketamine_alternative(s, *accept_declined),
             Rule::PainTreatments { min_failed, min_categories } => {

@@ -7,7 +7,8 @@ use crate::reference;
 use crate::words::{self, count, list, mg};
 
 pub(super) fn min_age(s: &Subject<'_>, years: i32) -> Judgement {
-    let evidence = vec![format!("{} years old on {} (born {})", s.facts.age, s.facts.as_of, s.intake.patient.date_of_birth)];
+    let evidence =
+        vec![format!("{} years old on {} (born {})", s.facts.age, s.facts.as_of, s.intake.patient.date_of_birth)];
     if s.facts.age >= years {
         met(evidence)
     } else {
@@ -108,7 +109,10 @@ pub(super) fn prescriber(s: &Subject<'_>, specialties: &[String]) -> Judgement {
                 met(evidence)
             } else {
                 let wanted: Vec<String> = specialties.iter().map(|x| words::words(x)).collect();
-                not_met(evidence, format!("the policy needs a prescriber in {}", list(&wanted).replace(" and ", " or ")))
+                not_met(
+                    evidence,
+                    format!("the policy needs a prescriber in {}", list(&wanted).replace(" and ", " or ")),
+                )
             }
         }
     }
@@ -162,17 +166,21 @@ pub(super) fn regimen(s: &Subject<'_>, rule: &RegimenRule<'_>) -> Judgement {
     }
     if let Some(doses) = rule.doses {
         let shown = |d: f64| {
-            let devices = (esketamine && (d / label.device_mg).fract() == 0.0)
-                .then(|| format!(" ({})", count((d / label.device_mg) as usize, "device", "devices")))
-                .unwrap_or_default();
+            let devices = if esketamine && (d / label.device_mg).fract() == 0.0 {
+                format!(" ({})", count((d / label.device_mg) as usize, "device", "devices"))
+            } else {
+                String::new()
+            };
             format!("{}{devices}", mg(d))
         };
         let accepted = list(&doses.iter().map(|x| mg(*x)).collect::<Vec<_>>()).replace(" and ", " or ");
         match r.dose_mg {
             Some(d) if doses.contains(&d) => said.push(format!("{} a session", shown(d))),
-            Some(d) if s.facts.dosing.older_adult && rule.older_adult_start == Some(d) => {
-                said.push(format!("{} a session, the label's dose for patients {} and older", shown(d), label.older_adult_age))
-            }
+            Some(d) if s.facts.dosing.older_adult && rule.older_adult_start == Some(d) => said.push(format!(
+                "{} a session, the label's dose for patients {} and older",
+                shown(d),
+                label.older_adult_age
+            )),
             Some(d) => problems.push(format!("{} a session (the label's doses are {accepted})", mg(d))),
             None => return missing("give request.regimen.dose_mg"),
         }
@@ -187,7 +195,10 @@ pub(super) fn regimen(s: &Subject<'_>, rule: &RegimenRule<'_>) -> Judgement {
             } else if doses.contains(&first) {
                 said.push(format!("starting at {}", shown(first)));
             } else {
-                let start = rule.older_adult_start.map(|x| format!("; {} to start at {} and older", mg(x), label.older_adult_age)).unwrap_or_default();
+                let start = rule
+                    .older_adult_start
+                    .map(|x| format!("; {} to start at {} and older", mg(x), label.older_adult_age))
+                    .unwrap_or_default();
                 problems.push(format!("a first session of {} (the label's doses are {accepted}{start})", mg(first)));
             }
         }
@@ -195,7 +206,14 @@ pub(super) fn regimen(s: &Subject<'_>, rule: &RegimenRule<'_>) -> Judgement {
     if let Some(max) = rule.max_per_kg {
         match r.dose_mg_per_kg {
             Some(d) if d <= max => {
-                let absolute = s.facts.dosing.absolute_dose_mg.map(|a| format!(" ({} for {} kg)", mg(a), words::num(s.intake.patient.weight_kg.unwrap_or_default()))).unwrap_or_default();
+                let absolute = s
+                    .facts
+                    .dosing
+                    .absolute_dose_mg
+                    .map(|a| {
+                        format!(" ({} for {} kg)", mg(a), words::num(s.intake.patient.weight_kg.unwrap_or_default()))
+                    })
+                    .unwrap_or_default();
                 said.push(format!("{} mg/kg a session{absolute}", words::num(d)))
             }
             Some(d) => problems.push(format!("{} mg/kg a session (at most {})", words::num(d), words::num(max))),

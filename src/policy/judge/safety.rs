@@ -37,7 +37,10 @@ pub(super) fn ketamine_contraindications(s: &Subject<'_>) -> Judgement {
     let c = s.intake.safety.as_ref().and_then(|x| x.contraindications.as_ref());
     contraindications(
         &[
-            ("a condition in which a rise in blood pressure would be a serious hazard", c.and_then(|c| c.blood_pressure_hazard)),
+            (
+                "a condition in which a rise in blood pressure would be a serious hazard",
+                c.and_then(|c| c.blood_pressure_hazard),
+            ),
             ("hypersensitivity to ketamine", c.and_then(|c| c.hypersensitivity)),
         ],
         "answer safety.contraindications.blood_pressure_hazard and hypersensitivity (the ketamine label's two)",

@@ -80,7 +80,9 @@ pub(super) fn response(s: &Subject<'_>, instruments: &[Instrument], min_drop_per
     if scales.is_empty() {
         let why = match s.facts.baseline {
             Baseline::TreatmentStart(d) | Baseline::FirstSession(d) => {
-                format!("record a score dated on or before {d} (when treatment began) and a later one on the same scale")
+                format!(
+                    "record a score dated on or before {d} (when treatment began) and a later one on the same scale"
+                )
             }
             Baseline::EpisodeStart => "record a baseline and a later score on the same scale".to_string(),
         };
@@ -110,7 +112,10 @@ pub(super) fn response(s: &Subject<'_>, instruments: &[Instrument], min_drop_per
     } else {
         not_met(
             evidence,
-            format!("the policy needs a drop of at least {}% from the baseline on the same scale", words::num(min_drop_percent)),
+            format!(
+                "the policy needs a drop of at least {}% from the baseline on the same scale",
+                words::num(min_drop_percent)
+            ),
         )
     }
 }

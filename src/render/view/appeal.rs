@@ -51,8 +51,10 @@ pub struct Appeal {
     pub decision_rule: Option<String>,
     /// What happens after an upheld decision, for the patient.
     pub after_upheld: Option<String>,
-    /// Who may file, under these rules.
+    /// Who may file, under these rules (the clinic's worksheet).
     pub provider_filing: Option<String>,
+    /// The provider's own right to file, stated to the plan, where the rules give one.
+    pub standing: Option<String>,
     /// The representative form these rules need, for a provider or representative filing.
     pub representative_form: Option<String>,
     /// The rule that makes a physician's statement of urgency decide it, when there is one.
@@ -113,7 +115,9 @@ pub fn appeal(intake: &Intake, facts: &Facts, therapy: &str, contact: Option<&st
     }];
     if !external {
         let peer = r.and_then(|r| r.requests.peer_to_peer.clone()).or_else(|| {
-            r.is_none().then(|| "a peer-to-peer discussion with a reviewer of the same specialty as the treating clinician".into())
+            r.is_none().then(|| {
+                "a peer-to-peer discussion with a reviewer of the same specialty as the treating clinician".into()
+            })
         });
         if a.request_peer_to_peer == Some(true)
             && let Some(p) = peer
@@ -138,7 +142,9 @@ pub fn appeal(intake: &Intake, facts: &Facts, therapy: &str, contact: Option<&st
     }
     if !external && r.is_some_and(|r| r.requests.parity) && mental_health(intake) {
         let reason = match a.denial_basis {
-            DenialBasis::Experimental | DenialBasis::BenefitExclusion => "the exclusion applied to this mental-health treatment",
+            DenialBasis::Experimental | DenialBasis::BenefitExclusion => {
+                "the exclusion applied to this mental-health treatment"
+            }
             _ => "the prior-authorization requirements applied to this mental-health benefit",
         };
         requests.push(format!(
@@ -155,18 +161,19 @@ pub fn appeal(intake: &Intake, facts: &Facts, therapy: &str, contact: Option<&st
         (s, _) => format!("Request for {s}"),
     };
     let medicare = r.is_some_and(|r| r.id.starts_with("medicare"));
-    let appointment = (medicare && a.appellant == crate::intake::Appellant::Representative)
-        .then(|| a.representative.as_ref())
-        .flatten()
-        .map(|rep| Appointment {
-            beneficiary: format!("{} {}", intake.patient.first_name, intake.patient.last_name),
-            number: intake.patient.member_id.clone(),
-            name: rep.name.clone(),
-            address: super::people::one_line(rep.address.as_ref()),
-            phone: rep.phone.clone(),
-            relationship: rep.relationship.clone(),
-        });
-    let concurrent = r.and_then(|r| r.external_review.as_ref()).filter(|x| x.concurrent_expedited && expedited && !external);
+    let appointment =
+        a.representative.as_ref().filter(|_| medicare && a.appellant == crate::intake::Appellant::Representative).map(
+            |rep| Appointment {
+                beneficiary: format!("{} {}", intake.patient.first_name, intake.patient.last_name),
+                number: intake.patient.member_id.clone(),
+                name: rep.name.clone(),
+                address: super::people::one_line(rep.address.as_ref()),
+                phone: rep.phone.clone(),
+                relationship: rep.relationship.clone(),
+            },
+        );
+    let concurrent =
+        r.and_then(|r| r.external_review.as_ref()).filter(|x| x.concurrent_expedited && expedited && !external);
     Some(Appeal {
         level: dates.level.clone().unwrap_or_else(|| step.clone()),
         step,
@@ -192,10 +199,12 @@ pub fn appeal(intake: &Intake, facts: &Facts, therapy: &str, contact: Option<&st
         decision_rule: dates.decision_by.as_ref().map(|f| f.rule.clone()),
         after_upheld: r.map(|r| r.after_upheld.clone()).filter(|_| !external),
         provider_filing: r.map(|r| r.filing.provider.clone()),
+        standing: r.and_then(|r| r.filing.standing.clone()),
         representative_form: r.map(|r| r.filing.representative_form.clone()),
         urgency_rule: r.filter(|r| r.urgency.physician_decides).map(|r| r.urgency.rule.clone()),
         by_phone: r.filter(|r| r.urgency.by_phone && expedited).and_then(|r| r.urgency.phone_rule.clone()),
-        concurrent_external: concurrent.map(|x| format!("{} can be asked at the same time as the expedited appeal ({})", x.name, x.law)),
+        concurrent_external: concurrent
+            .map(|x| format!("{} can be asked at the same time as the expedited appeal ({})", x.name, x.law)),
         continued_benefits: r.and_then(|r| r.continued_benefits.clone()),
         appointment,
     })

@@ -107,7 +107,8 @@ pub fn superbill(intake: &Intake) -> Option<Superbill> {
             } else {
                 s.diagnosis_codes.iter().map(|c| c.as_str()).collect()
             };
-            let refs: Vec<String> = codes.iter().filter_map(|c| pointers.iter().position(|p| p == c)).map(letter).collect();
+            let refs: Vec<String> =
+                codes.iter().filter_map(|c| pointers.iter().position(|p| p == c)).map(letter).collect();
             let drug = match (&s.ndc, s.dose_mg) {
                 (Some(n), Some(d)) => Some(format!("NDC {n}, {}", words::mg(d))),
                 (Some(n), None) => Some(format!("NDC {n}")),
@@ -198,7 +199,9 @@ pub fn cost_view(estimate: &Result<Estimate, String>) -> Result<CostView, String
                 if i.share > 0 {
                     parts.push(match (e.copay, e.coinsurance_percent) {
                         (Some(_), _) => format!("a {} copay", money(i.share)),
-                        (None, Some(p)) => format!("{}% of {} = {}", words::num(p), money(i.allowed - i.deductible), money(i.share)),
+                        (None, Some(p)) => {
+                            format!("{}% of {} = {}", words::num(p), money(i.allowed - i.deductible), money(i.share))
+                        }
                         _ => money(i.share),
                     });
                 }
@@ -218,7 +221,10 @@ pub fn cost_view(estimate: &Result<Estimate, String>) -> Result<CostView, String
     while i < e.sessions.len() {
         let w = working(&e.sessions[i]);
         let mut j = i;
-        while j + 1 < e.sessions.len() && working(&e.sessions[j + 1]) == w && e.sessions[j + 1].patient == e.sessions[i].patient {
+        while j + 1 < e.sessions.len()
+            && working(&e.sessions[j + 1]) == w
+            && e.sessions[j + 1].patient == e.sessions[i].patient
+        {
             j += 1;
         }
         let (a, b) = (e.sessions[i].number, e.sessions[j].number);

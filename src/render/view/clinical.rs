@@ -8,7 +8,7 @@ use crate::assess::Facts;
 use crate::intake::{Intake, Pregnancy, SubstanceUse, Therapy};
 use crate::policy::serde_label;
 use crate::reference;
-use crate::words::{self, count};
+use crate::words::{self, count, lower_first};
 
 /// A diagnosis.
 #[derive(Clone, Debug, Serialize)]
@@ -37,20 +37,39 @@ pub struct Clinical {
     /// The latest suicide-risk screening, in words.
     pub suicide_risk: Option<String>,
     /// What a denial would cost the patient, from the record.
-    pub consequences: Vec<String>,
+    pub consequences: Vec<Consequence>,
     /// Adverse events during treatment so far (continuations).
     pub adverse_events: Option<String>,
     /// The scale response will be measured on, with its latest score: `MADRS` and `33`.
     pub measure: Option<Measure>,
 }
 
+/// One thing the record shows a denial would leave the patient with.
+#[derive(Clone, Debug, Serialize)]
+pub struct Consequence {
+    /// What it is about: `Daily life`.
+    pub what: &'static str,
+    /// What the record shows, as a sentence without its full stop.
+    pub detail: String,
+}
+
+impl Consequence {
+    fn new(what: &'static str, detail: String) -> Self {
+        Self { what, detail: words::capitalized(detail.trim_end_matches('.')) }
+    }
+}
+
 /// The scale benefit is reassessed with.
 #[derive(Clone, Debug, Serialize)]
 pub struct Measure {
+    /// Its full name: `Montgomery-Asberg Depression Rating Scale`.
+    pub name: String,
     /// Its short name.
     pub short: String,
     /// Its latest score, the one a response is judged against.
     pub score: u32,
+    /// What counts as a response on it: `a drop of at least half`.
+    pub response: String,
 }
 
 /// Safety and monitoring for the therapy requested.
@@ -82,12 +101,24 @@ pub fn diagnoses(intake: &Intake) -> Vec<Diagnosis> {
         .collect()
 }
 
+/// The severity bands that make a score worth stating as a denial's cost when
+/// the policy sets no threshold for its scale.
+const SEVERE_BANDS: &[&str] = &["moderately-severe", "severe", "very-severe"];
+
 /// The clinical picture, drawn from the record.
 pub fn clinical(intake: &Intake, facts: &Facts, scales: &[Scale]) -> Clinical {
     let h = intake.treatment_history.clone().unwrap_or_default();
-    let severity: Vec<String> = scales.iter().filter_map(|s| s.against_threshold.clone()).collect();
-    let latest_cssrs = intake.assessments.iter().filter(|a| a.instrument == crate::intake::Instrument::CSsrs).max_by_key(|a| a.date);
-    let suicide_risk = latest_cssrs.and_then(|a| a.risk.map(|r| format!("C-SSRS risk {} on {}", serde_label(&r), a.date)));
+    // Only a score that meets the policy's threshold is stated against it: one
+    // below would argue against the request.
+    let severity: Vec<String> = scales
+        .iter()
+        .filter(|s| s.threshold.zip(s.latest_score).is_some_and(|(t, l)| l >= t))
+        .filter_map(|s| s.against_threshold.clone())
+        .collect();
+    let latest_cssrs =
+        intake.assessments.iter().filter(|a| a.instrument == crate::intake::Instrument::CSsrs).max_by_key(|a| a.date);
+    let suicide_risk =
+        latest_cssrs.and_then(|a| a.risk.map(|r| format!("C-SSRS risk {} on {}", serde_label(&r), a.date)));
     let mut consequences = Vec::new();
     if let Some(last) = h.hospitalizations.iter().max_by_key(|s| s.admitted) {
         let stays = count(h.hospitalizations.len(), "psychiatric hospitalization", "psychiatric hospitalizations");
@@ -95,21 +126,68 @@ pub fn clinical(intake: &Intake, facts: &Facts, scales: &[Scale]) -> Clinical {
             Some(d) => format!("from {} to {d}", last.admitted),
             None => format!("from {}", last.admitted),
         };
-        let why = last.reason.as_deref().map(|r| format!(", for {}", lower_first(r.trim_end_matches('.')))).unwrap_or_default();
-        consequences.push(format!("{stays} in the record, the latest {when}{why}"));
+        let why = last
+            .reason
+            .as_deref()
+            .map(|r| format!(", for {}", lower_first(r.trim_end_matches('.'))))
+            .unwrap_or_default();
+        consequences.push(Consequence::new("Hospital care", format!("{stays} in the record, the latest {when}{why}")));
+    }
+    // A continuation is argued from the severity before treatment, a request
+    // from today's: each score at or above the policy's threshold, stated
+    // against it, or where the policy sets none, a score in a severe band (the
+    // band itself stays on the worksheet).
+    let continuation = intake.request.kind == crate::intake::RequestKind::Continuation;
+    let severe: Vec<String> = facts
+        .scales
+        .iter()
+        .filter_map(|s| {
+            let score = if continuation { s.baseline.as_ref() } else { s.latest.as_ref() }?;
+            match scales.iter().find(|v| v.short == s.short).and_then(|v| v.threshold) {
+                Some(t) if score.score >= t => {
+                    Some(crate::policy::against_threshold(s.instrument, score.score, score.date, t))
+                }
+                Some(_) => None,
+                None => score
+                    .band
+                    .as_deref()
+                    .filter(|b| SEVERE_BANDS.contains(b))
+                    .map(|_| format!("{} {} on {}", s.short, score.score, score.date)),
+            }
+        })
+        .collect();
+    if !severe.is_empty() {
+        consequences.push(Consequence::new(
+            if continuation { "Symptoms before treatment" } else { "Symptoms now" },
+            severe.join("; "),
+        ));
     }
     if let Some(a) = latest_cssrs
         && let Some(r) = a.risk.filter(|r| *r >= crate::intake::RiskLevel::Moderate)
     {
-        consequences.push(format!("a {} suicide risk on the C-SSRS ({})", serde_label(&r), a.date));
+        consequences.push(Consequence::new("Suicide risk", format!("{} on the C-SSRS ({})", serde_label(&r), a.date)));
     }
     if let Some(i) = intake.current_episode.as_ref().and_then(|e| e.impairment.as_deref()) {
-        consequences.push(lower_first(i.trim_end_matches('.')).to_string());
+        consequences.push(Consequence::new("Daily life", i.trim().to_string()));
     }
-    let failed = facts.trials.iter().filter(|t| t.failed || t.intolerance).count();
+    let pain = intake.request.indication == crate::intake::Indication::ChronicPain;
+    if pain
+        && let Some(nrs) =
+            scales.iter().find(|s| s.short == reference::instrument(crate::intake::Instrument::NrsPain).short)
+        && let (Some(score), Some(date)) = (nrs.latest_score, nrs.latest_date.as_deref())
+    {
+        consequences.push(Consequence::new("Pain now", format!("{score} of 10 on the numeric rating scale on {date}")));
+    }
+    // Antidepressants tried for pain are pain treatments, stated below.
+    let failed = if pain { 0 } else { facts.trials.iter().filter(|t| t.failed || t.intolerance).count() };
     if failed > 0 {
-        let mut classes: Vec<&str> =
-            facts.trials.iter().filter(|t| t.failed || t.intolerance).filter_map(|t| t.class.as_deref()).map(reference::class_short).collect();
+        let mut classes: Vec<&str> = facts
+            .trials
+            .iter()
+            .filter(|t| t.failed || t.intolerance)
+            .filter_map(|t| t.class.as_deref())
+            .map(reference::class_short)
+            .collect();
         classes.sort_unstable();
         classes.dedup();
         let more = [
@@ -121,16 +199,19 @@ pub fn clinical(intake: &Intake, facts: &Facts, scales: &[Scale]) -> Clinical {
         .map(|(n, one, many)| count(n, one, many))
         .collect::<Vec<_>>();
         let more = if more.is_empty() { String::new() } else { format!(", {}", words::list(&more)) };
-        consequences.push(format!(
-            "standard treatment that has not brought remission: {} in {}{more}",
-            count(failed, "antidepressant trial", "antidepressant trials"),
-            count(classes.len(), "class", "classes")
+        consequences.push(Consequence::new(
+            "Standard treatment tried without remission",
+            format!(
+                "{} in {}{more}",
+                count(failed, "antidepressant trial", "antidepressant trials"),
+                count(classes.len(), "class", "classes")
+            ),
         ));
     }
     if !h.pain_treatments.is_empty() {
-        consequences.push(format!(
-            "{} already tried without lasting relief",
-            count(h.pain_treatments.len(), "pain treatment", "pain treatments")
+        consequences.push(Consequence::new(
+            "Pain treatment tried without lasting relief",
+            words::list(&h.pain_treatments.iter().map(|p| p.name.trim().to_string()).collect::<Vec<_>>()),
         ));
     }
     Clinical {
@@ -156,17 +237,15 @@ fn measure(intake: &Intake, facts: &Facts) -> Option<Measure> {
     };
     order.iter().find_map(|i| {
         let s = facts.scale(*i)?;
-        Some(Measure { short: s.short.clone(), score: s.latest.as_ref()?.score })
+        let info = reference::instrument(*i);
+        let percent = info.response_drop_percent?;
+        let response = if percent == 50.0 {
+            "a drop of at least half".to_string()
+        } else {
+            format!("a drop of at least {}%", words::num(percent))
+        };
+        Some(Measure { name: info.name.clone(), short: s.short.clone(), score: s.latest.as_ref()?.score, response })
     })
-}
-
-fn lower_first(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) if c.clone().next().is_some_and(|n| n.is_lowercase()) => f.to_lowercase().chain(c).collect(),
-        Some(f) => std::iter::once(f).chain(c).collect(),
-        None => String::new(),
-    }
 }
 
 /// Safety and monitoring, from the therapy's own label.

@@ -7,7 +7,7 @@ use crate::assess::{Baseline, Facts};
 use crate::intake::{EsketamineStatus, Intake, NeuromodulationStatus};
 use crate::policy::{PolicyProfile, Rule, outcome_label, serde_label};
 use crate::reference;
-use crate::words::{self, capitalized, mg};
+use crate::words::{self, capitalized, lower_first, mg};
 
 /// One antidepressant trial.
 #[derive(Clone, Debug, Serialize)]
@@ -123,9 +123,15 @@ fn outcome(o: Option<crate::intake::Outcome>) -> String {
 /// The history's rows.
 pub fn history(intake: &Intake, facts: &Facts) -> History {
     let h = intake.treatment_history.clone().unwrap_or_default();
+    // For a pain request, an antidepressant also listed as a pain treatment is
+    // shown once, among the pain treatments.
+    let pain = intake.request.indication == crate::intake::Indication::ChronicPain;
+    let as_pain_treatment =
+        |drug: &str| pain && h.pain_treatments.iter().any(|p| p.name.trim().eq_ignore_ascii_case(drug.trim()));
     let trials: Vec<Trial> = facts
         .trials
         .iter()
+        .filter(|t| !as_pain_treatment(&t.drug))
         .enumerate()
         .map(|(i, t)| {
             let source = &h.antidepressants[t.index];
@@ -134,7 +140,11 @@ pub fn history(intake: &Intake, facts: &Facts) -> History {
                 number: i + 1,
                 drug: capitalized(&t.drug),
                 generic,
-                class: t.class.as_deref().map(|c| reference::class_short(c).to_string()).unwrap_or_else(|| "not in the catalogue".into()),
+                class: t
+                    .class
+                    .as_deref()
+                    .map(|c| reference::class_short(c).to_string())
+                    .unwrap_or_else(|| "not in the catalogue".into()),
                 dose: t.max_dose_mg.map(|d| format!("{} a day", mg(d))).unwrap_or_else(|| "-".into()),
                 minimum: t.min_adequate_mg.map(mg).unwrap_or_else(|| "-".into()),
                 start: t.start.to_string(),
@@ -193,8 +203,17 @@ pub fn history(intake: &Intake, facts: &Facts) -> History {
                     NeuromodulationStatus::Unavailable => "not available",
                 };
                 let result = n.outcome.map(|o| format!(", {}", outcome_label(o))).unwrap_or_default();
-                let reason = n.reason.as_deref().map(|r| format!(": {}", r.trim_end_matches('.'))).unwrap_or_default();
-                format!("{status}{result}{reason}")
+                match n.reason.as_deref().map(|r| r.trim().trim_end_matches('.')) {
+                    // A reason that already says "Declined on ..." stands alone.
+                    Some(r)
+                        if result.is_empty()
+                            && r.get(..status.len()).is_some_and(|w| w.eq_ignore_ascii_case(status)) =>
+                    {
+                        lower_first(r)
+                    }
+                    Some(r) => format!("{status}{result}: {r}"),
+                    None => format!("{status}{result}"),
+                }
             },
         })
         .collect();
@@ -238,27 +257,34 @@ pub fn history(intake: &Intake, facts: &Facts) -> History {
                 .map(|r| match r {
                     crate::intake::MedicationRole::OralAntidepressant => "oral antidepressant",
                     crate::intake::MedicationRole::Augmentation => "augmentation",
-                    crate::intake::MedicationRole::Other => "other",
+                    crate::intake::MedicationRole::Other => "-",
                 })
                 .unwrap_or("-")
                 .to_string(),
         })
         .collect();
     let esketamine = h.esketamine.as_ref().map(|e| {
-        let reason = e.reason.as_deref().map(|r| format!(": {}", r.trim_end_matches('.'))).unwrap_or_default();
+        let reason = e
+            .reason
+            .as_deref()
+            .map(|r| format!(": {}", lower_first(r.trim().trim_end_matches('.'))))
+            .unwrap_or_default();
         match e.status {
-            EsketamineStatus::Tried => format!(
-                "Esketamine nasal spray was tried ({}): {}{reason}",
-                dates(e.start, e.end),
-                outcome(e.outcome)
-            ),
+            EsketamineStatus::Tried => {
+                format!("Esketamine nasal spray was tried ({}): {}{reason}", dates(e.start, e.end), outcome(e.outcome))
+            }
             EsketamineStatus::Declined => format!("Esketamine nasal spray was offered and declined{reason}"),
             EsketamineStatus::Contraindicated => format!("Esketamine nasal spray is contraindicated{reason}"),
             EsketamineStatus::Unavailable => format!("Esketamine nasal spray is not available to the patient{reason}"),
-            EsketamineStatus::NotCovered => format!("The plan does not cover esketamine nasal spray for the patient{reason}"),
+            EsketamineStatus::NotCovered => {
+                format!("The plan does not cover esketamine nasal spray for the patient{reason}")
+            }
         }
     });
-    let any = !trials.is_empty() || !h.augmentations.is_empty() || !h.psychotherapy.is_empty() || !h.pain_treatments.is_empty();
+    let any = !trials.is_empty()
+        || !h.augmentations.is_empty()
+        || !h.psychotherapy.is_empty()
+        || !h.pain_treatments.is_empty();
     History {
         trials,
         augmentations,
@@ -301,7 +327,11 @@ pub fn scales(facts: &Facts, profile: &PolicyProfile) -> Vec<Scale> {
             Scale {
                 name: s.name.clone(),
                 short: s.short.clone(),
-                baseline: s.baseline.as_ref().filter(|b| latest.is_some_and(|l| b.date != l.date)).map(|b| format!("{} on {}", b.score, b.date)),
+                baseline: s
+                    .baseline
+                    .as_ref()
+                    .filter(|b| latest.is_some_and(|l| b.date != l.date))
+                    .map(|b| format!("{} on {}", b.score, b.date)),
                 before_treatment,
                 latest: latest.map(|l| format!("{} on {}", l.score, l.date)),
                 latest_score: latest.map(|l| l.score),
@@ -315,9 +345,9 @@ pub fn scales(facts: &Facts, profile: &PolicyProfile) -> Vec<Scale> {
                     _ => None,
                 },
                 threshold,
-                against_threshold: threshold.zip(latest).map(|(t, l)| {
-                    crate::policy::against_threshold(s.instrument, l.score, l.date, t)
-                }),
+                against_threshold: threshold
+                    .zip(latest)
+                    .map(|(t, l)| crate::policy::against_threshold(s.instrument, l.score, l.date, t)),
                 band: latest.and_then(|l| l.band.clone()),
             }
         })

@@ -13,9 +13,9 @@ mod sheets;
 
 use serde::Serialize;
 
+use crate::Pack;
 use crate::intake::RequestKind;
 use crate::reading::Reading;
-use crate::Pack;
 use crate::reference::evidence::Stance;
 
 pub use billing::money;
@@ -112,6 +112,8 @@ pub struct View {
     pub judged_on: String,
     /// Expedited review asked, with its reason.
     pub urgency_reason: Option<String>,
+    /// How fast the patient's plan must decide an expedited request or appeal, where known: `72 hours`.
+    pub expedited_within: Option<String>,
     /// The patient.
     pub patient: people::Patient,
     /// The prescriber.
@@ -215,6 +217,10 @@ impl View {
             date_long: r.date.long(),
             judged_on: facts.as_of.to_string(),
             urgency_reason: r.urgency_reason.clone().filter(|_| r.urgency == Some(crate::intake::Urgency::Expedited)),
+            expedited_within: appeal::regime(intake).and_then(|g| match r.kind {
+                RequestKind::Appeal => Some(g.urgency.decision.clone()),
+                _ => g.urgency.request_decision.clone(),
+            }),
             site: people::site(intake),
             recipient: people::recipient(intake),
             diagnoses: clinical::diagnoses(intake),
@@ -225,7 +231,16 @@ impl View {
             exception_reason: r.exception.as_ref().map(|e| e.reason.clone()).filter(|_| !reading.exception.is_empty()),
             policy: sheets::policy(&reading.evaluation, &checked.profile),
             evidence: cite(Stance::Supports),
-            against: cite(Stance::Against),
+            // What a reviewer may raise: the studies payers cite, and the limits of those the letter cites.
+            against: cite(Stance::Against)
+                .into_iter()
+                .chain(
+                    library
+                        .matching(r.therapy, r.indication, Stance::Supports)
+                        .into_iter()
+                        .filter_map(|x| Some(Reference { citation: x.citation.clone(), finding: x.caveat.clone()? })),
+                )
+                .collect(),
             fax_documents: documents.iter().filter(|d| d.faxed).cloned().collect(),
             fax_pages: paging.fax_pages(),
             patient,
@@ -269,8 +284,12 @@ fn documents(reading: &Reading, appeal: Option<&appeal::Appeal>) -> Vec<Document
             docs.push(doc("superbill.md", "Superbill (itemized statement)", true));
             docs.push(doc("claim-letter.md", "Claim for reimbursement", true));
         }
-        RequestKind::Initial => docs.push(doc("letter-of-medical-necessity.md", &and_exception("Letter of medical necessity"), true)),
-        RequestKind::Continuation => docs.push(doc("continuation-letter.md", &and_exception("Continuation request"), true)),
+        RequestKind::Initial => {
+            docs.push(doc("letter-of-medical-necessity.md", &and_exception("Letter of medical necessity"), true))
+        }
+        RequestKind::Continuation => {
+            docs.push(doc("continuation-letter.md", &and_exception("Continuation request"), true))
+        }
         RequestKind::Appeal => {
             let title = appeal.map(|a| a.title.clone()).unwrap_or_else(|| "Appeal".into());
             docs.push(doc("appeal-letter.md", &and_exception(&title), true));
@@ -291,7 +310,9 @@ fn documents(reading: &Reading, appeal: Option<&appeal::Appeal>) -> Vec<Document
     if intake.request.kind == RequestKind::Appeal && !intake.calls.is_empty() {
         docs.push(doc("call-log.md", "Log of calls with the plan", true));
     }
-    if appeal.is_some_and(|a| !a.external) && intake.appeal.as_ref().is_some_and(|a| a.request_claim_file != Some(false)) {
+    if appeal.is_some_and(|a| !a.external)
+        && intake.appeal.as_ref().is_some_and(|a| a.request_claim_file != Some(false))
+    {
         docs.push(doc("claim-file-request.md", "Request for the claim file and criteria", false));
     }
     let out_of_network = intake.payer.network_status == Some(crate::intake::NetworkStatus::OutOfNetwork);

@@ -42,6 +42,8 @@ pub struct Prescriber {
     pub name: String,
     /// Specialty in words.
     pub specialty: Option<String>,
+    /// What the prescriber is, for "I am the patient's treating ...": `psychiatrist`; `physician` or `clinician` when the specialty is not one authpack knows.
+    pub role: String,
     /// NPI.
     pub npi: String,
     /// Tax ID.
@@ -169,6 +171,7 @@ pub fn prescriber(intake: &Intake) -> Prescriber {
             None => format!("{} {}", p.first_name, p.last_name),
         },
         specialty: p.specialty.as_deref().map(words::words),
+        role: role(p.specialty.as_deref(), p.credentials.as_deref()),
         npi: p.npi.to_string(),
         tin: p.tax_id.clone(),
         dea: p.dea_number.clone(),
@@ -177,6 +180,19 @@ pub fn prescriber(intake: &Intake) -> Prescriber {
         phone: practice.and_then(|x| x.phone.clone()),
         fax: practice.and_then(|x| x.fax.clone()),
     }
+}
+
+/// What the prescriber is called in the first person: the known specialty's
+/// practitioner, else a physician by their degree, else a clinician.
+fn role(specialty: Option<&str>, credentials: Option<&str>) -> String {
+    if let Some(s) = specialty.and_then(crate::reference::specialty) {
+        return s.practitioner.to_string();
+    }
+    let physician = credentials.is_some_and(|c| {
+        c.split(|ch: char| !ch.is_ascii_alphabetic())
+            .any(|d| d.eq_ignore_ascii_case("MD") || d.eq_ignore_ascii_case("DO"))
+    });
+    if physician { "physician" } else { "clinician" }.to_string()
 }
 
 /// The site of care, when given.

@@ -108,8 +108,8 @@ pub fn request(intake: &Intake, facts: &Facts) -> Request {
     let (therapy, therapy_short) = therapy_words(r.therapy);
     let labels = reference::labels();
     let esketamine = r.therapy == Therapy::EsketamineNasal;
-    let labeled = esketamine
-        && matches!(r.indication, crate::intake::Indication::Trd | crate::intake::Indication::Mdsi);
+    let labeled =
+        esketamine && matches!(r.indication, crate::intake::Indication::Trd | crate::intake::Indication::Mdsi);
     let reg = r.regimen.as_ref();
     let d = &facts.dosing;
     let with_devices = |x: f64| match (x / labels.esketamine.device_mg).fract() == 0.0 {
@@ -120,17 +120,26 @@ pub fn request(intake: &Intake, facts: &Facts) -> Request {
         false => mg(x),
     };
     let dose = if esketamine { d.dose_mg.map(with_devices) } else { None };
-    let first_dose = if esketamine { reg.and_then(|g| g.first_dose_mg).filter(|f| Some(*f) != d.dose_mg).map(with_devices) } else { None };
-    let weight_dose = reg.and_then(|g| g.dose_mg_per_kg).map(|k| match (d.absolute_dose_mg, intake.patient.weight_kg) {
-        (Some(a), Some(w)) => format!("{} mg/kg ({} for {} kg)", words::num(k), mg(a), words::num(w)),
-        _ => format!("{} mg/kg", words::num(k)),
-    });
+    let first_dose = if esketamine {
+        reg.and_then(|g| g.first_dose_mg).filter(|f| Some(*f) != d.dose_mg).map(with_devices)
+    } else {
+        None
+    };
+    let weight_dose =
+        reg.and_then(|g| g.dose_mg_per_kg).map(|k| match (d.absolute_dose_mg, intake.patient.weight_kg) {
+            (Some(a), Some(w)) => format!("{} mg/kg ({} for {} kg)", words::num(k), mg(a), words::num(w)),
+            _ => format!("{} mg/kg", words::num(k)),
+        });
     let ndc = r.services.iter().find_map(|s| s.ndc.as_ref().map(|n| n.to_string()));
     let drug = match r.therapy {
         Therapy::EsketamineNasal => "Spravato (esketamine) nasal spray, 28 mg a device".to_string(),
         Therapy::KetamineIv | Therapy::KetamineIm => "ketamine hydrochloride injection (racemic ketamine)".to_string(),
     };
-    let ndc = ndc.or_else(|| esketamine.then(|| format!("{} (product; the package code is the kit's)", labels.esketamine.ndc_product)));
+    // Without the package NDC from the intake, the product code is all that is
+    // known: the package code depends on the kit (2 or 3 devices).
+    let ndc = ndc.or_else(|| {
+        esketamine.then(|| format!("product code {} (kits of 2 or 3 devices)", labels.esketamine.ndc_product))
+    });
     let mut regimen = Vec::new();
     if let Some(g) = reg {
         if let Some(p) = g.phase {
@@ -181,14 +190,17 @@ pub fn request(intake: &Intake, facts: &Facts) -> Request {
         approval: if esketamine { labels.esketamine.approval.clone() } else { labels.ketamine.approval.clone() },
         drug,
         ndc,
-        regimen: (!regimen.is_empty()).then(|| words::capitalized(&regimen.join(", "))),
+        regimen: (!regimen.is_empty()).then(|| regimen.join(", ")),
         phase: reg.and_then(|g| g.phase).map(|p| phase_words(p).to_string()),
         sessions: reg.and_then(|g| g.sessions),
         start: reg.and_then(|g| g.start).map(|d| d.to_string()),
         end: reg.and_then(|g| g.end).map(|d| d.to_string()),
         dose,
         first_dose,
-        devices_total: d.total_devices.zip(d.total_mg).map(|(n, m)| format!("{} ({} in all)", count(n as usize, "device", "devices"), mg(m))),
+        devices_total: d
+            .total_devices
+            .zip(d.total_mg)
+            .map(|(n, m)| format!("{} ({} in all)", count(n as usize, "device", "devices"), mg(m))),
         weight_dose,
         services,
         place_of_service: r.place_of_service.as_ref().map(|p| match p.as_str() {
@@ -207,7 +219,9 @@ pub fn request(intake: &Intake, facts: &Facts) -> Request {
         prior_authorization: r.prior_authorization_number.clone(),
         authorized_through: r.authorized_through.map(|d| d.to_string()),
         treatment_start: match facts.baseline {
-            crate::assess::Baseline::TreatmentStart(d) | crate::assess::Baseline::FirstSession(d) => Some(d.to_string()),
+            crate::assess::Baseline::TreatmentStart(d) | crate::assess::Baseline::FirstSession(d) => {
+                Some(d.to_string())
+            }
             crate::assess::Baseline::EpisodeStart => None,
         },
     }

@@ -111,12 +111,19 @@ pub struct NextSteps {
 /// Whether the plan is government insurance (savings programs exclude it).
 fn government(intake: &Intake) -> bool {
     use PlanType::*;
-    matches!(intake.payer.plan_type, Some(MedicareAdvantage | MedicarePartD | Medicare | Medicaid | MedicaidManagedCare))
-        || intake.payer.funding == Some(crate::intake::Funding::Government)
+    matches!(
+        intake.payer.plan_type,
+        Some(MedicareAdvantage | MedicarePartD | Medicare | Medicaid | MedicaidManagedCare)
+    ) || intake.payer.funding == Some(crate::intake::Funding::Government)
 }
 
 /// The patient's sheet.
-pub fn next_steps(reading: &Reading, appeal: Option<&Appeal>, documents: &[DocumentRef], enclosures: &[Enclosure]) -> NextSteps {
+pub fn next_steps(
+    reading: &Reading,
+    appeal: Option<&Appeal>,
+    documents: &[DocumentRef],
+    enclosures: &[Enclosure],
+) -> NextSteps {
     let intake = &reading.checked.intake;
     let facts = &reading.facts;
     let r = &intake.request;
@@ -128,35 +135,57 @@ pub fn next_steps(reading: &Reading, appeal: Option<&Appeal>, documents: &[Docum
         .map(|d| d.title.clone())
         .collect();
     contents.extend(enclosures.iter().map(|e| {
-        if e.faxed { e.title.clone() } else { format!("{} (too large for the fax: send it by the plan's portal or by mail)", e.title) }
+        if e.faxed {
+            e.title.clone()
+        } else {
+            format!("{} (too large for the fax: send it by the plan's portal or by mail)", e.title)
+        }
     }));
     let plan = &intake.payer.name;
     let claims = intake.payer.claims.as_ref();
     let where_it_goes = if r.kind == RequestKind::Claim {
-        match (claims.and_then(|c| super::people::one_line(c.address.as_ref())), claims.and_then(|c| c.fax.clone()), claims.and_then(|c| c.portal.clone())) {
-            (Some(a), _, _) => format!("Mail the claim (the cover sheet, the superbill, the letter and the records, in the file fax-combined.pdf printed) to {plan}, Claims, {a}."),
+        match (
+            claims.and_then(|c| super::people::one_line(c.address.as_ref())),
+            claims.and_then(|c| c.fax.clone()),
+            claims.and_then(|c| c.portal.clone()),
+        ) {
+            (Some(a), _, _) => format!(
+                "Mail the claim (the cover sheet, the superbill, the letter and the records, in the file fax-combined.pdf printed) to {plan}, Claims, {a}."
+            ),
             (None, Some(f), _) => format!("Fax the file fax-combined.pdf to {plan}'s claims department at {f}."),
             (None, None, Some(p)) => format!("Upload the file fax-combined.pdf through {plan}'s claims portal, {p}."),
-            _ => format!("Ask {plan} where member claims go: the packet does not say. The number is on the back of your member card."),
+            _ => format!(
+                "Ask {plan} where member claims go: the packet does not say. The number is on the back of your member card."
+            ),
         }
     } else {
         match (pa.and_then(|p| p.fax.clone()), pa.and_then(|p| p.portal.clone())) {
-            (Some(f), _) => format!("The file fax-combined.pdf (everything the plan reads, in order) is faxed to {plan} at {f}."),
+            (Some(f), _) => {
+                format!("The file fax-combined.pdf (everything the plan reads, in order) is faxed to {plan} at {f}.")
+            }
             (None, Some(p)) => format!("The file fax-combined.pdf is uploaded to {plan} through {p}."),
             _ => format!("Ask {plan} where to send it: the packet does not say."),
         }
     };
     let who_sends = match (r.kind, appeal.map(|_| intake.appeal.as_ref().map(|a| a.appellant))) {
         (RequestKind::Claim, _) => "You send the claim: it asks the plan to pay you back.".to_string(),
-        (RequestKind::Appeal, Some(Some(Appellant::Patient))) => "You send this appeal yourself; your doctor's letter of support is enclosed.".to_string(),
-        (RequestKind::Appeal, Some(Some(Appellant::Representative))) => "Your representative sends this appeal for you.".to_string(),
+        (RequestKind::Appeal, Some(Some(Appellant::Patient))) => {
+            "You send this appeal yourself; your doctor's letter of support is enclosed.".to_string()
+        }
+        (RequestKind::Appeal, Some(Some(Appellant::Representative))) => {
+            "Your representative sends this appeal for you.".to_string()
+        }
         _ => "Your clinic sends it.".to_string(),
     };
     let mut dates = Vec::new();
     if let Some(a) = appeal {
         if let (Some(when), Some(rule)) = (&a.file_by_long, &a.file_rule) {
             let late = if a.late { " That day has passed: send the appeal now and say why it is late." } else { "" };
-            dates.push(KeyDate { what: format!("Last day to ask for the {}", a.step), when: when.clone(), note: format!("{rule}.{late}") });
+            dates.push(KeyDate {
+                what: format!("Last day to ask for the {}", a.step),
+                when: when.clone(),
+                note: format!("{rule}.{late}"),
+            });
         }
         if let (Some(when), Some(rule)) = (&a.decision_by_long, &a.decision_rule) {
             dates.push(KeyDate { what: "A decision is due by".into(), when: when.clone(), note: format!("{rule}.") });
@@ -323,16 +352,26 @@ pub fn worksheet(
         todo.push("Sign the physician's statement of urgency (the prescriber), and call the plan to ask for expedited review.".into());
     }
     for e in enclosures {
-        todo.push(format!("Enclosure {} is attached: {}{}.", e.number, e.title, if e.faxed { "" } else { " (too large to fax: send it separately)" }));
+        todo.push(format!(
+            "Enclosure {} is attached: {}{}.",
+            e.number,
+            e.title,
+            if e.faxed { "" } else { " (too large to fax: send it separately)" }
+        ));
     }
     if enclosures.is_empty() {
         todo.push("No records are enclosed: plans usually return requests that arrive without chart notes.".into());
     }
     match (r.kind, pa.and_then(|p| p.fax.clone()), pa.and_then(|p| p.portal.clone())) {
-        (RequestKind::Claim, ..) => todo.push("The patient mails or faxes the claim to the plan's claims department (see the patient's sheet).".into()),
-        (_, Some(f), _) => todo.push(format!("Fax fax-combined.pdf to {f}, cover sheet first, and keep the transmission report.")),
+        (RequestKind::Claim, ..) => todo.push(
+            "The patient mails or faxes the claim to the plan's claims department (see the patient's sheet).".into(),
+        ),
+        (_, Some(f), _) => {
+            todo.push(format!("Fax fax-combined.pdf to {f}, cover sheet first, and keep the transmission report."))
+        }
         (_, None, Some(p)) => todo.push(format!("Upload fax-combined.pdf through {p} and keep the confirmation.")),
-        _ => todo.push("Find where the plan takes prior-authorization requests: the intake gives no fax or portal.".into()),
+        _ => todo
+            .push("Find where the plan takes prior-authorization requests: the intake gives no fax or portal.".into()),
     }
     if matches!(intake.payer.plan_type, Some(PlanType::Hmo | PlanType::Pos)) {
         todo.push(if intake.payer.referral_on_file == Some(true) {
@@ -343,11 +382,13 @@ pub fn worksheet(
     }
     if let (Some(a), Some(app)) = (appeal, intake.appeal.as_ref()) {
         match (app.appellant, &a.provider_filing, &a.representative_form) {
-            (Appellant::Provider, Some(rule), Some(form)) if !rule.contains("without being appointed") && !rule.contains("may ask for a redetermination for") => {
-                todo.push(format!("{rule} Needed here: {form}."));
+            (Appellant::Provider, Some(rule), Some(form)) if a.standing.is_none() => {
+                todo.push(format!("{rule} Needed here: {form}."))
             }
             (Appellant::Provider, Some(rule), _) => todo.push(format!("Filing: {rule}")),
-            (Appellant::Representative, _, Some(form)) if a.appointment.is_none() => todo.push(format!("A representative files: enclose {form}.")),
+            (Appellant::Representative, _, Some(form)) if a.appointment.is_none() => {
+                todo.push(format!("A representative files: enclose {form}."))
+            }
             _ => {}
         }
         if let Some(by) = &a.file_by {
