@@ -31,6 +31,7 @@ bundled!(
     "documents/letter-of-medical-necessity.md",
     "documents/continuation-letter.md",
     "documents/appeal-letter.md",
+    "documents/letter-of-support.md",
     "documents/claim-letter.md",
     "documents/urgency-statement.md",
     "documents/appointment-of-representative.md",

@@ -94,7 +94,10 @@ pub fn appeal_dates(intake: &Intake, appeal: &Appeal) -> AppealDates {
     let decision_by = Deadline {
         what: if expedited { "expedited decision due".into() } else { "decision due".into() },
         by: Some(intake.request.date.add_days(days)),
-        rule: format!("if received on {}: {decision}", intake.request.date),
+        rule: format!(
+            "counted as if the plan receives the appeal on {}, the day it is dated ({decision})",
+            intake.request.date
+        ),
     };
     AppealDates {
         step: Some(step.name.clone()),

@@ -11,6 +11,7 @@ mod harness;
 mod invalid;
 mod packet;
 mod pdf;
+mod regimes;
 mod samples;
 mod trust;
 mod verify;

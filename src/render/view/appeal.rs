@@ -122,8 +122,13 @@ pub fn appeal(intake: &Intake, facts: &Facts, therapy: &str, contact: Option<&st
         if a.request_peer_to_peer == Some(true)
             && let Some(p) = peer
         {
+            let who = match a.appellant {
+                crate::intake::Appellant::Provider => "I can",
+                crate::intake::Appellant::Patient => "my doctor can",
+                crate::intake::Appellant::Representative => "the prescriber can",
+            };
             requests.push(match contact {
-                Some(c) => format!("{p}, who can be reached at {c}"),
+                Some(c) => format!("{p}; {who} be reached at {c}"),
                 None => p,
             });
         }

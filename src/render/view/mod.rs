@@ -293,6 +293,11 @@ fn documents(reading: &Reading, appeal: Option<&appeal::Appeal>) -> Vec<Document
         RequestKind::Appeal => {
             let title = appeal.map(|a| a.title.clone()).unwrap_or_else(|| "Appeal".into());
             docs.push(doc("appeal-letter.md", &and_exception(&title), true));
+            // The patient or a representative appeals; the prescriber's support goes with it.
+            if intake.appeal.as_ref().is_some_and(|a| a.appellant != crate::intake::Appellant::Provider) {
+                let name = people::prescriber(intake).name;
+                docs.push(doc("letter-of-support.md", &format!("Letter of support from {name}"), true));
+            }
         }
     }
     let regime = appeal::regime(intake);

@@ -188,7 +188,11 @@ pub fn next_steps(
             });
         }
         if let (Some(when), Some(rule)) = (&a.decision_by_long, &a.decision_rule) {
-            dates.push(KeyDate { what: "A decision is due by".into(), when: when.clone(), note: format!("{rule}.") });
+            dates.push(KeyDate {
+                what: "A decision is due".into(),
+                when: when.clone(),
+                note: format!("{}.", crate::words::capitalized(rule)),
+            });
         }
     }
     if let Some(t) = &facts.continuation {
