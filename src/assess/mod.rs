@@ -290,7 +290,9 @@ pub fn warnings(intake: &Intake, facts: &Facts, positions: &Positions) -> Vec<Di
     if intake.request.therapy == crate::intake::Therapy::EsketamineNasal
         && facts.dosing.older_adult
         && facts.dosing.first_dose_mg.is_some_and(|d| d > label.older_adult_start_mg)
-        && intake.request.kind == RequestKind::Initial
+        && matches!(intake.request.kind, RequestKind::Initial | RequestKind::Appeal)
+        // A first session only an induction has; a continuation's sessions began long ago.
+        && intake.request.regimen.as_ref().is_some_and(|r| r.phase == Some(crate::intake::Phase::Induction))
     {
         out.push(
             Diagnostic::warning(

@@ -135,7 +135,7 @@ pub struct InitArgs {
     #[arg(long, default_value = "esketamine-nasal", value_parser = ["esketamine-nasal", "ketamine-iv", "ketamine-im"])]
     pub therapy: String,
     /// The kind of request.
-    #[arg(long, default_value = "initial", value_parser = ["initial", "continuation", "appeal"])]
+    #[arg(long, default_value = "initial", value_parser = ["initial", "continuation", "appeal", "claim"])]
     pub kind: String,
     /// Write to this file instead of standard output.
     #[arg(short, long, value_name = "FILE")]

@@ -60,7 +60,7 @@ fn interactive(output: Option<&Path>, force: bool, io: &mut Io<'_>) -> Result<Ex
         }
     };
     let therapy = ask(io, "therapy", &["esketamine-nasal", "ketamine-iv", "ketamine-im"], "esketamine-nasal")?;
-    let kind = ask(io, "kind of request", &["initial", "continuation", "appeal"], "initial")?;
+    let kind = ask(io, "kind of request", &["initial", "continuation", "appeal", "claim"], "initial")?;
     let mut text = starter::starter(&therapy, &kind);
     // Each answer replaces the starter's value on the first line with that key, quoted as YAML.
     for (key, question) in [

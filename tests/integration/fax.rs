@@ -352,3 +352,39 @@ fn a_claim_holds_its_superbill_and_an_in_network_request_does_not() {
     assert!(!request.contains_key("superbill.md"), "an in-network request has no superbill");
     assert!(!text(&request, "cover-sheet.md").contains("Superbill"));
 }
+
+#[test]
+fn the_labels_doses_are_verdicts_and_its_older_adult_start_is_read() {
+    // 112 mg is four whole devices: a request outside the label, which the
+    // clinic sees as the regimen criterion not met, not an input error.
+    let dir = materialize("112", &case("112 mg a session", &[("    dose_mg: 56\n", "    dose_mg: 112\n")]));
+    let out = authpack(dir.path(), &["check", "intake.yaml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("error: request.regimen.dose_mg"), "not an input error: {stderr}");
+    assert!(stderr.contains("criterion 'regimen'") && stderr.contains("not met"), "{stderr}");
+    assert!(stdout.contains("not-met  regimen") || stdout.contains("not met  regimen"), "{stdout}");
+    assert!(stdout.contains("the label's doses are 56 mg or 84 mg"), "the label's doses are the hint: {stdout}");
+
+    // A 68-year-old started at 28 mg, as the label starts patients 65 and older: met, nothing raised.
+    let older = |first: &str| {
+        let edit = format!("    dose_mg: 56\n    first_dose_mg: {first}\n");
+        let case = crate::cases::edited("ma-appeal", "68 years old", &[("    dose_mg: 56\n", edit.as_str())]);
+        let dir = materialize("older", &case);
+        let out = authpack(dir.path(), &["check", "intake.yaml"]);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, stderr) = older("28");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("starting at 28 mg"), "{stdout}");
+    assert!(!stderr.contains("first_dose_mg"), "{stderr}");
+    // Started at 56 mg instead: still within the label's doses, with a warning to confirm the start.
+    let (code, _, stderr) = older("56");
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stderr.contains("warning: request.regimen.first_dose_mg"), "{stderr}");
+}
