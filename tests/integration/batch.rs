@@ -237,3 +237,56 @@ fn the_packet_name_does_not_depend_on_how_the_intake_path_is_written() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(sample.join("made/esketamine-trd-initial.zip").is_file());
 }
+
+/// Every property path of the schema: `request.services[].ndc`.
+fn schema_paths(schema: &serde_json::Value) -> Vec<String> {
+    fn walk(node: &serde_json::Value, defs: &serde_json::Value, prefix: &str, depth: usize, out: &mut Vec<String>) {
+        if depth > 10 {
+            return;
+        }
+        if let Some(r) = node["$ref"].as_str() {
+            return walk(&defs[r.rsplit('/').next().unwrap()], defs, prefix, depth + 1, out);
+        }
+        for key in ["anyOf", "oneOf"] {
+            for n in node[key].as_array().into_iter().flatten() {
+                walk(n, defs, prefix, depth + 1, out);
+            }
+        }
+        if node.get("items").is_some() {
+            walk(&node["items"], defs, &format!("{prefix}[]"), depth + 1, out);
+        }
+        for (name, sub) in node["properties"].as_object().into_iter().flatten() {
+            let path = if prefix.is_empty() { name.clone() } else { format!("{prefix}.{name}") };
+            out.push(path.clone());
+            walk(sub, defs, &path, depth + 1, out);
+        }
+    }
+    let mut out = Vec::new();
+    walk(schema, &schema["$defs"], "", 0, &mut out);
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn the_intake_reference_in_the_repository_names_every_field_and_loads() {
+    let reference = std::fs::read_to_string(root().join("docs/intake-reference.yaml")).unwrap();
+    let load = authpack::intake::load(&reference);
+    assert!(load.diagnostics.is_empty(), "{:?}", load.diagnostics);
+    assert!(load.loaded.is_some());
+    let schema: serde_json::Value = serde_json::from_str(&authpack::intake::schema_json()).unwrap();
+    let paths = schema_paths(&schema);
+    assert!(paths.len() > 200, "{} paths", paths.len());
+    // A field is named when its key is written, as a field or in a commented example.
+    let keys: std::collections::BTreeSet<&str> = reference
+        .lines()
+        .filter_map(|l| {
+            let l = l.trim_start_matches([' ', '#']).trim_start_matches("- ");
+            let (key, _) = l.split_once(':')?;
+            key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_').then_some(key)
+        })
+        .collect();
+    let unnamed: Vec<&String> =
+        paths.iter().filter(|p| !keys.contains(p.rsplit('.').next().unwrap().trim_end_matches("[]"))).collect();
+    assert!(unnamed.is_empty(), "docs/intake-reference.yaml does not name {unnamed:?}");
+}
