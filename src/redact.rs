@@ -60,6 +60,7 @@ const ADDRESSES: &[&str] = &[
     "site.address",
     "payer.prior_authorization.address",
     "payer.claims.address",
+    "appeal.representative.address",
 ];
 
 /// Which fields hold what, by path (a list's items written `[]`): the one

@@ -132,6 +132,9 @@ fn no_payer_facing_document_of_any_sample_holds_internal_text() {
             let found = internal_words(page);
             assert!(found.is_empty(), "{name}: fax page {} holds {found:?}", i + 1);
         }
+        // The patient's sheet points to the calendar only when the packet holds one.
+        let steps = text(&entries, "next-steps.md");
+        assert_eq!(steps.contains("deadlines.ics"), entries.contains_key("deadlines.ics"), "{name}: the calendar");
         // The worksheet is where the internal text goes.
         let worksheet = text(&entries, "preparation-worksheet.md");
         assert!(worksheet.contains("Not sent to the plan"), "{name}");

@@ -90,3 +90,22 @@ fn each_regime_says_what_its_rules_require_and_nothing_another_regime_would() {
         }
     }
 }
+
+#[test]
+fn a_redacted_representative_appeal_holds_none_of_the_representative() {
+    let (name, f) = fixtures().into_iter().find(|(n, _)| n == "medicare-representative").unwrap();
+    let edits: Vec<(&str, &str)> = f.edits.iter().map(|e| (e.find.as_str(), e.replace.as_str())).collect();
+    let dir = materialize(&name, &edited(&f.base, &f.about, &edits));
+    let out = authpack(dir.path(), &["build", "intake.yaml", "--format", "md", "--redact", "-o", "packet.zip"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(dir.path().join("packet.zip")).unwrap()).unwrap();
+    for i in 0..zip.len() {
+        let mut entry = zip.by_index(i).unwrap();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        let text = String::from_utf8_lossy(&bytes);
+        for value in ["Ingrid", "Halvarsen-Marsh", "18 Via Entrada", "520-555-0177"] {
+            assert!(!text.contains(value), "{}: holds the representative's {value:?}", entry.name().unwrap());
+        }
+    }
+}

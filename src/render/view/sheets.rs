@@ -80,6 +80,8 @@ pub struct KeyDate {
 /// The patient's sheet.
 #[derive(Clone, Debug, Serialize)]
 pub struct NextSteps {
+    /// Whether the packet holds the calendar of its dates (`deadlines.ics`).
+    pub calendar: bool,
     /// What is in the packet: document titles and enclosure titles.
     pub contents: Vec<String>,
     /// Where the packet goes, in a sentence.
@@ -295,6 +297,8 @@ pub fn next_steps(
         "Near the end of induction".to_string() + &end + ", your doctor scores your symptoms again on the same scale and asks the plan to continue (maintenance) before this authorization runs out."
     });
     NextSteps {
+        // The package writes the calendar exactly when there are dated events.
+        calendar: !facts.deadlines().is_empty(),
         contents,
         where_it_goes,
         who_sends,
