@@ -182,7 +182,7 @@ fn init_writes_the_schema_beside_the_starter_and_every_report_has_json() {
 fn init_interactive_asks_the_essentials_and_writes_an_intake_that_loads() {
     use std::io::Write;
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_authpack"))
+    let mut child = std::process::Command::new(crate::harness::binary())
         .args(["init", "--interactive"])
         .current_dir(dir.path())
         .stdin(std::process::Stdio::piped())

@@ -82,7 +82,7 @@ fn source_date_epoch_sets_every_timestamp() {
     let dir = root().join("samples/esketamine-trd-initial");
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("p.zip");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_authpack"))
+    let out = std::process::Command::new(crate::harness::binary())
         .args(["build", "intake.yaml", "-o", target.to_str().unwrap()])
         .current_dir(&dir)
         .env("SOURCE_DATE_EPOCH", "1700000000")

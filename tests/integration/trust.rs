@@ -155,7 +155,7 @@ fn an_encrypted_packet_opens_in_7zip_with_the_password_and_verifies() {
     let packet = out.path().join("packet.zip");
     let sample = root().join("samples/esketamine-trd-initial");
     let password = "correct horse battery staple";
-    let built = Command::new(env!("CARGO_BIN_EXE_authpack"))
+    let built = Command::new(crate::harness::binary())
         .args(["build", "intake.yaml", "--encrypt", "-o", packet.to_str().unwrap()])
         .current_dir(&sample)
         .env("AUTHPACK_PASSWORD", password)
@@ -187,7 +187,7 @@ fn an_encrypted_packet_opens_in_7zip_with_the_password_and_verifies() {
 
     // verify: the password from the environment; without it (no terminal) it says what is needed.
     let verify = |pw: Option<&str>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_authpack"));
+        let mut c = Command::new(crate::harness::binary());
         c.args(["verify", packet.to_str().unwrap()]).env_remove("AUTHPACK_PASSWORD").stdin(std::process::Stdio::null());
         if let Some(pw) = pw {
             c.env("AUTHPACK_PASSWORD", pw);
@@ -209,7 +209,7 @@ fn a_password_never_comes_from_an_argument_and_is_at_least_8_characters() {
     let out = tempfile::tempdir().unwrap();
     let sample = root().join("samples/esketamine-trd-initial");
     let target = out.path().join("p.zip");
-    let short = Command::new(env!("CARGO_BIN_EXE_authpack"))
+    let short = Command::new(crate::harness::binary())
         .args(["build", "intake.yaml", "--encrypt", "-o", target.to_str().unwrap()])
         .current_dir(&sample)
         .env("AUTHPACK_PASSWORD", "short")
@@ -225,7 +225,8 @@ fn a_password_never_comes_from_an_argument_and_is_at_least_8_characters() {
 fn network_calls(dir: &Path, out: &Path) -> Vec<String> {
     let log = out.join("strace.log");
     let status = Command::new("strace")
-        .args(["-f", "-qq", "-e", "trace=%network", "-o", log.to_str().unwrap(), env!("CARGO_BIN_EXE_authpack")])
+        .args(["-f", "-qq", "-e", "trace=%network", "-o", log.to_str().unwrap()])
+        .arg(crate::harness::binary())
         .args(["build", "intake.yaml", "-o", out.join("p.zip").to_str().unwrap()])
         .current_dir(dir)
         .status()
@@ -247,7 +248,9 @@ fn a_build_makes_no_network_calls() {
     if Command::new("unshare").args(["-rn", "true"]).status().is_ok_and(|s| s.success()) {
         let out = tempfile::tempdir().unwrap();
         let status = Command::new("unshare")
-            .args(["-rn", env!("CARGO_BIN_EXE_authpack"), "build", "intake.yaml", "-o"])
+            .arg("-rn")
+            .arg(crate::harness::binary())
+            .args(["build", "intake.yaml", "-o"])
             .arg(out.path().join("p.zip"))
             .current_dir(root().join("samples/esketamine-trd-initial"))
             .status()
@@ -263,7 +266,7 @@ fn killing_a_build_at_any_moment_leaves_nothing_the_old_packet_or_the_new_one() 
     let dir = tempfile::tempdir().unwrap();
     let target = dir.path().join("packet.zip");
     let run = |force: bool| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_authpack"));
+        let mut c = Command::new(crate::harness::binary());
         c.args(["build", "intake.yaml", "-o", target.to_str().unwrap()]).current_dir(&sample);
         if force {
             c.arg("--force");
