@@ -78,6 +78,18 @@ impl Value {
             Value::Map(_) => "a mapping",
         }
     }
+
+    /// The value as a message quotes it, with a leading space: ` 'trd'`, ` 8`;
+    /// empty for a list or mapping.
+    fn quoted(&self) -> String {
+        match self {
+            Value::Str(s) => format!(" '{}'", preview(s)),
+            Value::Int(i) => format!(" {i}"),
+            Value::Float(f) => format!(" {f}"),
+            Value::Bool(b) => format!(" {b}"),
+            _ => String::new(),
+        }
+    }
 }
 
 /// A scalar type whose text the deserializer validates in place, so that a bad
@@ -380,13 +392,7 @@ impl<'a> NodeDe<'a> {
         let Some(node) = self.node else { return };
         let Some(tag) = node.tag.as_deref() else { return };
         if tag == EXAMPLE_TAG {
-            let shown = match &node.value {
-                Value::Str(s) => format!(" '{}'", preview(s)),
-                Value::Int(i) => format!(" {i}"),
-                Value::Float(f) => format!(" {f}"),
-                Value::Bool(b) => format!(" {b}"),
-                _ => String::new(),
-            };
+            let shown = node.value.quoted();
             self.report_at(
                 node.pos,
                 format!("still holds the starter's example value{shown}"),
@@ -418,16 +424,8 @@ impl<'a> NodeDe<'a> {
             Some(Node { value: Value::Null, .. }) => {
                 self.report(format!("expected {wanted}, found nothing"), vec!["give a value or remove the line".into()])
             }
-            Some(node) => {
-                let shown = match &node.value {
-                    Value::Str(s) => format!(" '{}'", preview(s)),
-                    Value::Int(i) => format!(" {i}"),
-                    Value::Float(f) => format!(" {f}"),
-                    Value::Bool(b) => format!(" {b}"),
-                    _ => String::new(),
-                };
-                self.report(format!("expected {wanted}, found {}{shown}", node.value.kind()), Vec::new())
-            }
+            Some(node) => self
+                .report(format!("expected {wanted}, found {}{}", node.value.kind(), node.value.quoted()), Vec::new()),
         }
     }
 

@@ -9,8 +9,6 @@ use std::os::unix::fs::{FileExt, OpenOptionsExt};
 use std::path::{Component, Path};
 use std::sync::Arc;
 
-use sha2::{Digest, Sha256};
-
 use crate::diag::Diagnostic;
 use crate::intake::{Attachment, AttachmentKind, Positions};
 use crate::package::safe_entry_name;
@@ -272,7 +270,7 @@ fn open_one(path: &Path, placing: bool) -> Result<Opened, String> {
         let file = Arc::new(file);
         let mut head = [0u8; 8];
         let n = file.read_at(&mut head, 0).map_err(unreadable)?;
-        let (read, sha256) = hash(At { file: &file, offset: 0 }).map_err(unreadable)?;
+        let (read, sha256) = crate::package::hash_reader(At { file: &file, offset: 0 }).map_err(unreadable)?;
         if read != size {
             return Err("changed while it was being read".into());
         }
@@ -287,19 +285,4 @@ fn open_one(path: &Path, placing: bool) -> Result<Opened, String> {
     let pages = if placing { Some(crate::pdf::enclosure_pages(media, &bytes)?) } else { None };
     let sha256 = crate::package::sha256_hex(&bytes);
     Ok((Content::Bytes(bytes.into()), size, sha256, media, pages))
-}
-
-fn hash(mut reader: impl Read) -> io::Result<(u64, String)> {
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = reader.read(&mut buf)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((size, crate::package::hex(&hasher.finalize())))
 }

@@ -31,23 +31,8 @@ pub struct OtherReading {
 fn trial_rule(profile: &PolicyProfile) -> Option<TrialRule> {
     fn walk(rule: &Rule) -> Option<TrialRule> {
         match rule {
-            Rule::FailedTrials {
-                min_trials,
-                min_classes,
-                min_weeks,
-                current_episode,
-                max_improvement_percent,
-                count_intolerance,
-            } => Some(TrialRule {
-                min_trials: *min_trials,
-                min_classes: *min_classes,
-                min_weeks: *min_weeks,
-                current_episode: *current_episode,
-                max_improvement: *max_improvement_percent,
-                count_intolerance: *count_intolerance,
-            }),
             Rule::AllOf { rules } | Rule::AnyOf { rules } => rules.iter().find_map(walk),
-            _ => None,
+            other => other.trial_rule(),
         }
     }
     profile.criteria.iter().find_map(|c| walk(&c.rule))

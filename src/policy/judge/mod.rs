@@ -55,13 +55,9 @@ pub fn outcome_label(o: Outcome) -> &'static str {
 }
 
 impl Rule {
-    pub(crate) fn judge(&self, s: &Subject<'_>) -> Judgement {
+    /// What a failed-trials rule asks of each trial; `None` for any other rule.
+    pub(crate) fn trial_rule(&self) -> Option<TrialRule> {
         match self {
-            Rule::MinAge { years } => request::min_age(s, *years),
-            Rule::MaxAge { years } => request::max_age(s, *years),
-            Rule::Diagnosis { codes, exclude_codes, no_psychotic_features } => {
-                request::diagnosis(s, codes, exclude_codes, *no_psychotic_features)
-            }
             Rule::FailedTrials {
                 min_trials,
                 min_classes,
@@ -69,17 +65,26 @@ impl Rule {
                 current_episode,
                 max_improvement_percent,
                 count_intolerance,
-            } => history::failed_trials(
-                s,
-                &history::TrialRule {
-                    min_trials: *min_trials,
-                    min_classes: *min_classes,
-                    min_weeks: *min_weeks,
-                    current_episode: *current_episode,
-                    max_improvement: *max_improvement_percent,
-                    count_intolerance: *count_intolerance,
-                },
-            ),
+            } => Some(TrialRule {
+                min_trials: *min_trials,
+                min_classes: *min_classes,
+                min_weeks: *min_weeks,
+                current_episode: *current_episode,
+                max_improvement: *max_improvement_percent,
+                count_intolerance: *count_intolerance,
+            }),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn judge(&self, s: &Subject<'_>) -> Judgement {
+        match self {
+            Rule::MinAge { years } => request::min_age(s, *years),
+            Rule::MaxAge { years } => request::max_age(s, *years),
+            Rule::Diagnosis { codes, exclude_codes, no_psychotic_features } => {
+                request::diagnosis(s, codes, exclude_codes, *no_psychotic_features)
+            }
+            Rule::FailedTrials { .. } => history::failed_trials(s, &self.trial_rule().expect("a failed-trials rule")),
             Rule::Augmentation { min_trials, min_weeks } => history::augmentation(s, *min_trials, *min_weeks),
             Rule::Psychotherapy { min_courses } => history::psychotherapy(s, *min_courses),
             Rule::BaselineSeverity { within_days, thresholds } => scores::baseline(s, *within_days, thresholds),

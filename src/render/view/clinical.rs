@@ -171,12 +171,11 @@ pub fn clinical(intake: &Intake, facts: &Facts, scales: &[Scale]) -> Clinical {
         consequences.push(Consequence::new("Daily life", i.trim().to_string()));
     }
     let pain = intake.request.indication == crate::intake::Indication::ChronicPain;
-    if pain
-        && let Some(nrs) =
-            scales.iter().find(|s| s.short == reference::instrument(crate::intake::Instrument::NrsPain).short)
-        && let (Some(score), Some(date)) = (nrs.latest_score, nrs.latest_date.as_deref())
-    {
-        consequences.push(Consequence::new("Pain now", format!("{score} of 10 on the numeric rating scale on {date}")));
+    if pain && let Some(latest) = facts.scale(crate::intake::Instrument::NrsPain).and_then(|s| s.latest.as_ref()) {
+        consequences.push(Consequence::new(
+            "Pain now",
+            format!("{} of 10 on the numeric rating scale on {}", latest.score, latest.date),
+        ));
     }
     // Antidepressants tried for pain are pain treatments, stated below.
     let failed = if pain { 0 } else { facts.trials.iter().filter(|t| t.failed || t.intolerance).count() };
