@@ -391,3 +391,19 @@ fn the_labels_doses_are_verdicts_and_its_older_adult_start_is_read() {
     assert_eq!(code, Some(0), "{stderr}");
     assert!(stderr.contains("warning: request.regimen.first_dose_mg"), "{stderr}");
 }
+
+#[test]
+fn a_pain_request_reads_as_a_pain_request() {
+    let entries = built(&root().join("samples/ketamine-iv-chronic-pain"));
+    let history = text(&entries, "treatment-history.md");
+    assert!(history.contains("## Pain treatments"));
+    assert!(
+        !history.contains("Antidepressant trials"),
+        "the antidepressant tried for pain is listed once, as a pain treatment"
+    );
+    assert!(!history.contains("current episode"), "a pain request has no depressive episode:\n{history}");
+    let letter = text(&entries, "letter-of-medical-necessity.md");
+    assert!(letter.contains("**Pain now:** 8 of 10 on the numeric rating scale"));
+    assert!(letter.contains("(a drop of at least 30% from that score)"), "the pain scale's own response");
+    assert!(!letter.contains("Standard treatment tried without remission"));
+}
