@@ -343,6 +343,10 @@ fn a_claim_holds_its_superbill_and_an_in_network_request_does_not() {
     let steps = text(&claim, "next-steps.md");
     // Six infusions on six dates: a visit and its drug are two lines of one session.
     assert!(steps.contains("An estimate for 6 sessions"), "{steps}");
+    assert!(
+        text(&claim, "claim-letter.md")
+            .contains("My doctor, Harriet Nakagawa-Byrne, MD, prescribed this treatment as medically necessary for me")
+    );
     let total: f64 = steps
         .split("**Estimated total for you: $")
         .nth(1)
