@@ -678,11 +678,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
                 seen.push(field);
                 out.push((key.name.clone(), value.pos, Some(value)));
             } else {
-                let mut hints = Vec::new();
-                if let Some(close) = did_you_mean(&key.name, fields.iter().copied()) {
-                    hints.push(format!("did you mean '{close}'?"));
-                }
-                hints.push(format!("allowed here: {}", fields.join(", ")));
+                let hints = choice_hints(&key.name, fields, "allowed here");
                 let at = this.path_of(&key.name);
                 let reporter = NodeDe { path: at, ..this.clone() };
                 reporter.report_at(key.pos, format!("unknown field '{}'", preview(&key.name)), hints);
@@ -706,11 +702,7 @@ impl<'de, 'a> Deserializer<'de> for NodeDe<'a> {
         let chosen = match self.node.map(|n| &n.value) {
             Some(Value::Str(s)) if variants.contains(&s.as_str()) => s.as_str(),
             Some(Value::Str(s)) => {
-                let mut hints = Vec::new();
-                if let Some(close) = did_you_mean(s, variants.iter().copied()) {
-                    hints.push(format!("did you mean '{close}'?"));
-                }
-                hints.push(format!("expected one of: {}", variants.join(", ")));
+                let hints = choice_hints(s, variants, "expected one of");
                 self.report(format!("unknown value '{}'", preview(s)), hints);
                 variants[0]
             }
@@ -740,6 +732,13 @@ impl NodeDe<'_> {
     fn path_of(&self, field: &str) -> String {
         if self.path.is_empty() { field.to_string() } else { format!("{}.{field}", self.path) }
     }
+}
+
+/// The hints for a word that is not one of `choices`: the closest choice, when
+/// one is close, then every choice after `label`.
+fn choice_hints(word: &str, choices: &[&str], label: &str) -> Vec<String> {
+    let close = did_you_mean(word, choices.iter().copied()).map(|c| format!("did you mean '{c}'?"));
+    close.into_iter().chain([format!("{label}: {}", choices.join(", "))]).collect()
 }
 
 /// At most 40 characters of a user's value, for messages: enough to find it, no more.
