@@ -29,6 +29,9 @@ pub fn run(path: &Path, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliErro
         return output::json(io, &VerifyReport { intact: result.is_intact(), entries: &result })
             .map(|()| exit(result.is_intact()));
     }
+    for finding in &result.structure {
+        say!(io, "altered  {}", diag::shown(finding))?;
+    }
     for (label, names) in [("changed", &result.changed), ("missing", &result.missing), ("added", &result.added)] {
         for name in names {
             say!(io, "{label:<8} {}", diag::shown(name))?;

@@ -2,12 +2,22 @@
 
 use std::io::{Cursor, Read, Write};
 
+use zip::CompressionMethod;
 use zip::write::SimpleFileOptions;
 
 use crate::harness::{authpack, build, packet_bytes, root};
 
 /// Rewrites a packet, letting `edit` change, drop or add entries.
 fn rewrite(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>, add: Option<(&str, &[u8])>) -> Vec<u8> {
+    rewrite_with(bytes, SimpleFileOptions::default(), edit, add)
+}
+
+fn rewrite_with(
+    bytes: &[u8],
+    options: SimpleFileOptions,
+    edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>,
+    add: Option<(&str, &[u8])>,
+) -> Vec<u8> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
     for i in 0..zip.len() {
@@ -16,23 +26,137 @@ fn rewrite(bytes: &[u8], edit: impl Fn(&str, Vec<u8>) -> Option<Vec<u8>>, add: O
         let mut content = Vec::new();
         f.read_to_end(&mut content).unwrap();
         if let Some(content) = edit(&name, content) {
-            out.start_file(name, SimpleFileOptions::default()).unwrap();
+            out.start_file(name, options).unwrap();
             out.write_all(&content).unwrap();
         }
     }
     if let Some((name, content)) = add {
-        out.start_file(name, SimpleFileOptions::default()).unwrap();
+        out.start_file(name, options).unwrap();
         out.write_all(content).unwrap();
     }
     out.finish().unwrap().into_inner()
 }
 
 fn verify_output(bytes: &[u8]) -> (Option<i32>, String) {
+    verify_with(bytes, &[])
+}
+
+fn verify_with(bytes: &[u8], flags: &[&str]) -> (Option<i32>, String) {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("p.zip");
     std::fs::write(&path, bytes).unwrap();
-    let out = authpack(tmp.path(), &["verify", "p.zip"]);
+    let mut args = vec!["verify", "p.zip"];
+    args.extend_from_slice(flags);
+    let out = authpack(tmp.path(), &args);
     (out.status.code(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// Replaces the first `count` occurrences of `from` with `to` (the same length) in raw zip bytes.
+fn patch(bytes: &[u8], from: &[u8], to: &[u8], count: usize) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut out = bytes.to_vec();
+    let mut done = 0;
+    let mut i = 0;
+    while done < count && i + from.len() <= out.len() {
+        if &out[i..i + from.len()] == from {
+            out[i..i + from.len()].copy_from_slice(to);
+            done += 1;
+            i += from.len();
+        } else {
+            i += 1;
+        }
+    }
+    assert_eq!(done, count, "patched {done} of {count}");
+    out
+}
+
+fn sample_packet() -> Vec<u8> {
+    packet_bytes(&build(&root().join("samples/esketamine-trd-initial/intake.yaml")))
+}
+
+#[test]
+fn a_second_entry_of_the_same_name_is_an_alteration_whichever_copy_a_reader_shows() {
+    // A tampered crosswalk is placed first under a near name, then renamed in both headers to the
+    // real name: readers that take the first copy show the forgery.
+    let original = sample_packet();
+    let forged = rewrite_with(
+        &original,
+        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        |_, c| Some(c),
+        Some(("criteria-crosswalk.mX", b"Every criterion is met.\n")),
+    );
+    let forged = patch(&forged, b"criteria-crosswalk.mX", b"criteria-crosswalk.md", 2);
+    let (code, out) = verify_output(&forged);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("altered  two entries share a name"), "{out}");
+    assert!(out.contains("ALTERED"), "{out}");
+    assert!(!out.contains(": intact"), "{out}");
+}
+
+#[test]
+fn a_local_header_that_disagrees_with_the_directory_is_an_alteration() {
+    let stored = rewrite_with(
+        &sample_packet(),
+        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        |_, c| Some(c),
+        None,
+    );
+    assert_eq!(verify_output(&stored).0, Some(0), "the stored rewrite alone is intact");
+    // The local header comes first in the file; the central directory's copy of the name is left.
+    let (code, out) = verify_output(&patch(&stored, b"criteria-crosswalk.md", b"criteria-crosswalk.mX", 1));
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("altered  the entries' own headers disagree with the zip's directory"), "{out}");
+}
+
+#[test]
+fn a_flipped_bit_is_a_changed_entry_named_in_text_and_json_with_exit_1() {
+    let stored = rewrite_with(
+        &sample_packet(),
+        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        |_, c| Some(c),
+        None,
+    );
+    // The crosswalk's own words, stored uncompressed: one letter changed, its size and CRC left as they were.
+    let at = {
+        let mut zip = zip::ZipArchive::new(Cursor::new(&stored[..])).unwrap();
+        let entry = zip.by_name("criteria-crosswalk.md").unwrap();
+        entry.data_start().unwrap() as usize + 10
+    };
+    let mut flipped = stored.clone();
+    flipped[at] ^= 0x01;
+    let (code, out) = verify_output(&flipped);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("changed  criteria-crosswalk.md"), "{out}");
+    let (code, json) = verify_with(&flipped, &["--json"]);
+    assert_eq!(code, Some(1), "{json}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("the JSON report is printed");
+    assert_eq!(report["intact"], false);
+    assert_eq!(report["entries"]["changed"], serde_json::json!(["criteria-crosswalk.md"]));
+}
+
+#[test]
+fn too_many_entries_or_a_huge_manifest_are_alterations_found_without_reading_them() {
+    let original = sample_packet();
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let mut source = zip::ZipArchive::new(Cursor::new(&original[..])).unwrap();
+    for i in 0..source.len() {
+        zip.raw_copy_file(source.by_index_raw(i).unwrap()).unwrap();
+    }
+    for i in 0..1_200 {
+        zip.start_file(format!("extra/{i:05}"), SimpleFileOptions::default()).unwrap();
+    }
+    let crowded = zip.finish().unwrap().into_inner();
+    let (code, out) = verify_output(&crowded);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("more than the 1000 a packet can"), "{out}");
+
+    // Five MiB of spaces compress to a few kilobytes.
+    let huge =
+        rewrite(&original, |n, c| Some(if n == "manifest.json" { [c, vec![b' '; 5 << 20]].concat() } else { c }), None);
+    assert!(huge.len() < original.len() + 100_000);
+    let (code, out) = verify_output(&huge);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("altered  manifest.json is larger than the 4 MiB a manifest can be"), "{out}");
 }
 
 #[test]
