@@ -3,9 +3,9 @@
 //! given a safe name. The bytes hashed here are the bytes enclosed in the zip
 //! and placed in the fax: a record is never opened again by its path.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Read};
-use std::os::unix::fs::{FileExt, OpenOptionsExt};
+use std::os::unix::fs::FileExt;
 use std::path::{Component, Path};
 use std::sync::Arc;
 
@@ -150,15 +150,23 @@ pub fn inspect(
 ) -> (Vec<Record>, Vec<Diagnostic>) {
     let mut records = Vec::new();
     let mut problems = Vec::new();
+    // Every record is opened relative to this one handle on the folder, so a folder swapped for a
+    // link while the build runs cannot carry a record out of it.
+    let folder = if base.as_os_str().is_empty() { Path::new(".") } else { base };
+    let folder = File::open(folder);
     for (i, a) in attachments.iter().enumerate() {
         let field = format!("attachments[{i}].file");
         let inside = Path::new(&a.file).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
-        let result = if !inside {
-            Err(("is outside the intake's folder".to_string(), true))
-        } else if escapes_through_link(base, &base.join(&a.file)) {
-            Err(("is outside the intake's folder, reached through a symbolic link".to_string(), true))
-        } else {
-            open_one(&base.join(&a.file), placing).map_err(|why| (why, false))
+        let result = match &folder {
+            _ if !inside => Err(("is outside the intake's folder".to_string(), true)),
+            Err(e) => Err((format!("cannot be read: the intake's folder cannot be opened ({e})"), false)),
+            Ok(folder) => match open_beneath(folder, Path::new(&a.file)) {
+                Ok(file) => read_one(file, placing).map_err(|why| (why, false)),
+                Err(Refused::Outside) => {
+                    Err(("is outside the intake's folder, reached through a symbolic link".to_string(), true))
+                }
+                Err(Refused::Other(why)) => Err((why, false)),
+            },
         };
         let name = safe_entry_name(&a.file);
         match result {
@@ -229,31 +237,52 @@ pub fn oversized(records: &[Record], positions: &Positions) -> Vec<Diagnostic> {
         .collect()
 }
 
-/// Whether `path`, with every symbolic link in its folders resolved, lies outside `base`:
-/// a linked folder (`records -> /etc`) must not carry a record out of the intake's folder.
-fn escapes_through_link(base: &Path, path: &Path) -> bool {
-    let here = |p: &Path| if p.as_os_str().is_empty() { Path::new(".").to_path_buf() } else { p.to_path_buf() };
-    let Ok(root) = here(base).canonicalize() else { return false };
-    // The folder holding the file: the file itself, if a link, is refused when opened.
-    let parent = here(path.parent().unwrap_or(base));
-    match parent.canonicalize() {
-        Ok(real) => !real.starts_with(&root),
-        Err(_) => false,
-    }
-}
-
 type Opened = (Content, u64, String, Media, Option<usize>);
 
-/// Opens one record, refusing a link, and reads it once.
-fn open_one(path: &Path, placing: bool) -> Result<Opened, String> {
-    let file = OpenOptions::new().read(true).custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK).open(path).map_err(
-        |e| match (e.kind(), e.raw_os_error()) {
-            (io::ErrorKind::NotFound, _) => "was not found".to_string(),
-            (io::ErrorKind::PermissionDenied, _) => "cannot be read (permission denied)".to_string(),
-            (_, Some(libc::ELOOP)) => "is a symbolic link; enclose the file itself".to_string(),
-            _ => format!("cannot be read: {e}"),
-        },
-    )?;
+/// Why a record could not be opened.
+enum Refused {
+    /// The path leaves the intake's folder through a symbolic link.
+    Outside,
+    /// Any other reason, in words.
+    Other(String),
+}
+
+/// Opens `path` below `folder` without leaving it: `openat2` with `RESOLVE_BENEATH`, so a link inside
+/// the folder that stays inside is followed and any other is refused, atomically, by the kernel. The
+/// record itself must not be a link. Where `openat2` is not offered (Linux before 5.6, some
+/// sandboxes), each folder is opened in turn without following links, so a folder link is refused.
+fn open_beneath(folder: &File, path: &Path) -> Result<File, Refused> {
+    use rustix::fs::{Mode, OFlags, ResolveFlags};
+    use rustix::io::Errno;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+    let why = |e: Errno| match e {
+        Errno::XDEV => Refused::Outside,
+        Errno::NOENT => Refused::Other("was not found".into()),
+        Errno::ACCESS | Errno::PERM => Refused::Other("cannot be read (permission denied)".into()),
+        Errno::LOOP => Refused::Other("is a symbolic link; enclose the file itself".into()),
+        e => Refused::Other(format!("cannot be read: {}", io::Error::from(e))),
+    };
+    match rustix::fs::openat2(folder, path, flags, Mode::empty(), ResolveFlags::BENEATH | ResolveFlags::NO_MAGICLINKS) {
+        Ok(fd) => return Ok(File::from(fd)),
+        Err(Errno::NOSYS | Errno::PERM) => {}
+        Err(e) => return Err(why(e)),
+    }
+    let mut names: Vec<&std::ffi::OsStr> =
+        path.components().filter_map(|c| if let Component::Normal(n) = c { Some(n) } else { None }).collect();
+    let Some(last) = names.pop() else { return Err(Refused::Other("is a folder, not a file".into())) };
+    let mut here = folder.try_clone().map_err(|e| Refused::Other(format!("cannot be read: {e}")))?;
+    for name in names {
+        let dir = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+        here = File::from(rustix::fs::openat(&here, name, dir, Mode::empty()).map_err(|e| match e {
+            Errno::LOOP => Refused::Outside,
+            e => why(e),
+        })?);
+    }
+    rustix::fs::openat(&here, last, flags, Mode::empty()).map(File::from).map_err(why)
+}
+
+/// Reads one opened record once: its kind, size, hash, and (when `placing`) its pages.
+fn read_one(file: File, placing: bool) -> Result<Opened, String> {
     let meta = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
     if meta.is_dir() {
         return Err("is a folder, not a file".into());

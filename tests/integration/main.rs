@@ -4,6 +4,7 @@
 //! the command line.
 
 mod batch;
+mod bounds;
 mod cases;
 mod commands;
 mod fax;

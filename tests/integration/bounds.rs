@@ -1,0 +1,85 @@
+//! Bounds: hostile inputs fail cleanly (exit 1 naming the field, nothing written), and a record
+//! cannot be swapped for another file between being checked and being enclosed.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::harness::{authpack, root};
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+    }
+}
+
+/// The entry's bytes in a zip.
+fn entry(zip: &Path, name: &str) -> Vec<u8> {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(zip).unwrap()).unwrap();
+    let mut out = Vec::new();
+    zip.by_name(name).unwrap().read_to_end(&mut out).unwrap();
+    out
+}
+
+#[test]
+fn a_records_folder_swapped_for_a_link_while_building_never_encloses_the_outside_file() {
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    let (intake, outside, out) = (tmp.path().join("intake"), tmp.path().join("outside"), tmp.path().join("out"));
+    copy_dir(&base.join("records"), &intake.join("records"));
+    std::fs::copy(base.join("intake.yaml"), intake.join("intake.yaml")).unwrap();
+    std::fs::create_dir_all(&out).unwrap();
+    // Outside the intake's folder: a different, equally valid PDF under the record's name.
+    std::fs::create_dir_all(outside.join("records")).unwrap();
+    let name = "denial-notice-2026-11-02.pdf";
+    std::fs::copy(base.join("records/progress-note-2026-11-12.pdf"), outside.join("records").join(name)).unwrap();
+    let inside_bytes = std::fs::read(intake.join("records").join(name)).unwrap();
+    let outside_bytes = std::fs::read(outside.join("records").join(name)).unwrap();
+    assert_ne!(inside_bytes, outside_bytes);
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let swapper = {
+        let (stop, intake) = (stop.clone(), intake.clone());
+        std::thread::spawn(move || {
+            let (records, hold) = (intake.join("records"), intake.join("records.real"));
+            let mut swaps = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                std::fs::rename(&records, &hold).unwrap();
+                std::os::unix::fs::symlink("../outside/records", &records).unwrap();
+                std::thread::yield_now();
+                std::fs::remove_file(&records).unwrap();
+                std::fs::rename(&hold, &records).unwrap();
+                swaps += 1;
+            }
+            swaps
+        })
+    };
+    let (mut built, mut refused) = (0, 0);
+    for _ in 0..40 {
+        let result = authpack(
+            &intake,
+            &["build", "intake.yaml", "--format", "md", "--force", "-o", out.join("p.zip").to_str().unwrap()],
+        );
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        match result.status.code() {
+            Some(0) => {
+                built += 1;
+                let enclosed = entry(&out.join("p.zip"), &format!("attachments/01-{name}"));
+                assert!(enclosed != outside_bytes, "the outside file was enclosed");
+                assert!(enclosed == inside_bytes, "the enclosed record is the intake's own");
+            }
+            Some(1) => {
+                refused += 1;
+                assert!(stderr.contains("attachments[0].file") || stderr.contains("attachments[1].file"), "{stderr}");
+            }
+            other => panic!("exit {other:?}: {stderr}"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    let swaps = swapper.join().unwrap();
+    assert!(swaps > 0);
+    eprintln!("{built} built with the intake's own record, {refused} refused, {swaps} swaps");
+}
