@@ -17,6 +17,12 @@ pub(crate) const DATE_TYPE_NAME: &str = "authpack::Date";
 /// The name the intake deserializer recognises to validate date-times in place.
 pub(crate) const DATE_TIME_TYPE_NAME: &str = "authpack::DateTime";
 
+/// The first year a date in an intake or a data file may have.
+pub const MIN_YEAR: i32 = 1900;
+/// The last year a date in an intake or a data file may have; derived deadlines (at most a few years
+/// later) then always have four-digit years, as ISO 8601 and iCalendar write them.
+pub const MAX_YEAR: i32 = 2199;
+
 impl Date {
     /// Builds a date, or `None` when the day does not exist.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
@@ -35,7 +41,11 @@ impl Date {
         if !shape_ok {
             return Err("expected a date written YYYY-MM-DD".to_string());
         }
-        let year = text[0..4].parse().map_err(|_| "bad year".to_string())?;
+        let year: i32 = text[0..4].parse().map_err(|_| "bad year".to_string())?;
+        if !(MIN_YEAR..=MAX_YEAR).contains(&year) {
+            // Every deadline derived from a date stays a few years after it, well inside the calendar.
+            return Err(format!("expected a year from {MIN_YEAR} to {MAX_YEAR}"));
+        }
         let month = text[5..7].parse().map_err(|_| "bad month".to_string())?;
         let day = text[8..10].parse().map_err(|_| "bad day".to_string())?;
         Date::new(year, month, day).ok_or_else(|| "no such day in the calendar".to_string())
@@ -260,6 +270,16 @@ mod tests {
         for bad in ["2023-02-29", "2026-13-01", "2026-1-01", "20261101", "", "2026-11-31"] {
             assert!(Date::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn years_outside_the_range_are_refused_so_no_deadline_leaves_four_digits() {
+        assert_eq!(Date::parse("9999-12-20").unwrap_err(), "expected a year from 1900 to 2199");
+        assert!(Date::parse("1899-12-31").is_err());
+        let last = Date::parse("2199-12-31").unwrap();
+        // The longest span authpack adds is a few years (an appeal's limit, then review); even ten stay four-digit.
+        assert_eq!(last.add_days(3653).to_string(), "2209-12-31");
+        assert!(Date::parse("1900-01-01").is_ok());
     }
 
     #[test]

@@ -121,15 +121,18 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             Severity::Error => paint("error", "31"),
             Severity::Warning => paint("warning", "33"),
         };
+        // Every part that can carry the user's text is escaped: a diagnostic cannot forge a line.
+        let message = shown(&d.message);
         if d.path.is_empty() {
-            write!(f, "{label}: {}", d.message)?;
+            write!(f, "{label}: {message}")?;
         } else {
-            write!(f, "{label}: {}: {}", paint(&d.path, "39"), d.message)?;
+            write!(f, "{label}: {}: {message}", paint(&shown(&d.path), "39"))?;
         }
         let arrow = paint("-->", "34");
+        let file = shown(self.file);
         match (d.line, d.column) {
-            (Some(line), Some(column)) => write!(f, "\n  {arrow} {}:{line}:{column}", self.file)?,
-            _ => write!(f, "\n  {arrow} {}", self.file)?,
+            (Some(line), Some(column)) => write!(f, "\n  {arrow} {file}:{line}:{column}")?,
+            _ => write!(f, "\n  {arrow} {file}")?,
         }
         if let (Some(source), Some(line), Some(column)) = (self.source, d.line, d.column)
             && let Some(text) = source.lines().nth(line as usize - 1)
@@ -139,7 +142,12 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             // A window around the column, marked with ... where it is cut.
             let start = at.saturating_sub(WINDOW / 3).min(chars.len().saturating_sub(WINDOW));
             let end = (start + WINDOW).min(chars.len());
-            let mut shown: String = chars[start..end].iter().filter(|c| !c.is_control()).collect();
+            // A character that would move the cursor or reorder the line shows as U+FFFD, one column
+            // wide, so the marker below still points at the value.
+            let mut shown: String = chars[start..end]
+                .iter()
+                .map(|&c| if crate::yaml::forbidden_char(c) { '\u{fffd}' } else { c })
+                .collect();
             let mut offset = at - start;
             if start > 0 {
                 shown.insert_str(0, "...");
@@ -156,7 +164,7 @@ impl fmt::Display for DisplayDiagnostic<'_> {
             write!(f, "\n {gutter} {bar} {}{marker}", " ".repeat(offset))?;
         }
         for hint in &d.hints {
-            write!(f, "\n  {} {hint}", paint("= hint:", "36"))?;
+            write!(f, "\n  {} {}", paint("= hint:", "36"), shown(hint))?;
         }
         Ok(())
     }
@@ -231,5 +239,20 @@ mod tests {
         let lines: Vec<&str> = shown.lines().collect();
         let caret = lines[4].find('^').unwrap();
         assert_eq!(lines[3].chars().nth(caret), Some('x'));
+    }
+
+    #[test]
+    fn nothing_the_user_wrote_reaches_the_terminal_raw() {
+        // An escape in the path, a forged line in the message and hint, a reordering mark in the source.
+        let source = "name: \u{202e}nhoJ\u{1b}[2K\n";
+        let d = Diagnostic::error("name\u{1b}[2K", "bad\r\nerror: forged")
+            .at(Some(Pos { line: 1, column: 7 }))
+            .hint("fix\ninfo: intact");
+        let shown = d.render("in\u{7}.yaml", Some(source), false).to_string();
+        assert!(!shown.chars().any(|c| c == '\r' || crate::yaml::forbidden_char(c)), "{shown:?}");
+        assert_eq!(shown.lines().count(), 6, "{shown}");
+        assert!(shown.starts_with("error: name\\u{1b}[2K: bad\\u{d}\\u{a}error: forged\n"), "{shown}");
+        assert!(shown.contains(" 1 | name: \u{fffd}nhoJ\u{fffd}[2K\n   |       ^"), "{shown}");
+        assert!(shown.ends_with("= hint: fix\\u{a}info: intact"), "{shown}");
     }
 }

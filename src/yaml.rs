@@ -458,7 +458,14 @@ impl<'a> NodeDe<'a> {
                 self.report(format!("{i} is out of range; expected {wanted}"), Vec::new());
                 lo.max(0)
             }
-            Some(Value::Float(f)) if f.fract() == 0.0 && (lo as f64..=hi as f64).contains(f) => *f as i128,
+            // `1.0` is a number with a fraction, even when the fraction is zero: a whole number is written `1`.
+            Some(Value::Float(f)) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                self.report(
+                    format!("expected {wanted}, found a number with a decimal point"),
+                    vec![format!("write it without the decimal point: {}", *f as i64)],
+                );
+                lo.max(0)
+            }
             _ => {
                 self.mismatch(wanted);
                 lo.max(0)
@@ -743,7 +750,8 @@ fn choice_hints(word: &str, choices: &[&str], label: &str) -> Vec<String> {
 
 /// At most 40 characters of a user's value, for messages: enough to find it, no more.
 pub(crate) fn preview(text: &str) -> String {
-    let mut out: String = text.chars().take(40).filter(|c| !c.is_control()).collect();
+    let taken: String = text.chars().take(40).collect();
+    let mut out = crate::diag::shown(&taken).into_owned();
     if text.chars().count() > 40 {
         out.push('…');
     }
@@ -855,6 +863,13 @@ mod tests {
                 "items[0].extra@6: unknown field 'extra'",
             ]
         );
+    }
+
+    #[test]
+    fn a_whole_number_is_written_without_a_fraction() {
+        let found = errors("name: a\ncount: 1.0\nkind: first\nitems: []\n");
+        assert_eq!(found, ["count@2: expected a whole number, 0 or more, found a number with a decimal point"]);
+        assert!(errors("name: a\ncount: 1\nkind: first\nitems: []\n").is_empty());
     }
 
     #[test]

@@ -171,7 +171,7 @@ pub fn inspect(
         let name = safe_entry_name(&a.file);
         match result {
             Ok((content, size, sha256, media, pages)) => {
-                if media != Media::claimed(&name) {
+                if media != Media::claimed(&a.file) {
                     problems.push(refuse(
                         &field,
                         positions,

@@ -479,8 +479,22 @@ pub fn safe_entry_name(name: &str) -> String {
     let cleaned: String =
         base.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') { c } else { '-' }).collect();
     let trimmed = cleaned.trim_start_matches(['.', '-']);
-    if trimmed.is_empty() { "record".to_string() } else { trimmed.chars().take(80).collect() }
+    if trimmed.is_empty() {
+        return "record".to_string();
+    }
+    if trimmed.len() <= MAX_ENTRY_NAME {
+        return trimmed.to_string();
+    }
+    // A long name is cut in its stem: the extension says what the file is, to a reader and to authpack.
+    let extension = match trimmed.rsplit_once('.') {
+        Some((_, e)) if (1..=8).contains(&e.len()) => &trimmed[trimmed.len() - e.len() - 1..],
+        _ => "",
+    };
+    format!("{}{extension}", &trimmed[..MAX_ENTRY_NAME - extension.len()])
 }
+
+/// The longest record name inside a packet, in (ASCII) characters, extension included.
+pub const MAX_ENTRY_NAME: usize = 80;
 
 /// The media type of a file, from its extension.
 pub fn media_type(name: &str) -> &'static str {
@@ -501,6 +515,16 @@ pub fn media_type(name: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_name_is_cut_in_its_stem_and_keeps_its_extension() {
+        let long = format!("{}.pdf", "progress-note-".repeat(10));
+        let cut = safe_entry_name(&long);
+        assert_eq!(cut.len(), MAX_ENTRY_NAME);
+        assert!(cut.ends_with(".pdf") && cut.starts_with("progress-note-progress"), "{cut}");
+        assert_eq!(safe_entry_name(&"x".repeat(200)), "x".repeat(MAX_ENTRY_NAME));
+        assert_eq!(safe_entry_name("note.pdf"), "note.pdf");
+    }
 
     #[test]
     fn entry_names_cannot_escape_the_archive() {
