@@ -4,6 +4,7 @@
 //! disagree with another, and none recomputes a verdict. Every value from the
 //! intake is escaped as Markdown on output, so nothing a user types can act as markup.
 
+mod cycles;
 mod markdown;
 mod templates;
 pub mod view;

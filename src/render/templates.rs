@@ -1,7 +1,7 @@
 //! The document templates: Tera, written as Markdown, compiled on demand, with
 //! authpack's escaping and filters. A template's error carries Tera's whole cause chain.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use tera::Tera;
@@ -26,6 +26,14 @@ impl Templates {
     /// Templates from their sources by name; with `eager`, all are compiled now,
     /// so a broken one is reported before anything is built.
     pub fn new(sources: BTreeMap<String, String>, eager: bool) -> Result<Templates, RenderError> {
+        if let Some((name, cycle)) = super::cycles::find(&sources) {
+            return Err(RenderError::Template {
+                name,
+                chain: format!(
+                    "{cycle}; a template may not include itself and a macro may not call itself, directly or through others"
+                ),
+            });
+        }
         let mut compiled = Vec::new();
         if eager {
             let all: Vec<&str> = sources.keys().map(String::as_str).collect();
@@ -96,6 +104,12 @@ fn compile(sources: &BTreeMap<String, String>, names: &[&str]) -> Result<Tera, S
     tera.register_filter("words", words);
     tera.register_filter("capitalize_first", capitalize_first);
     tera.register_filter("a", article);
+    // A template sees the packet's view and nothing else: not the environment (a password, a home
+    // folder), and no loop longer than a packet's longest list.
+    tera.register_function("get_env", |_: &HashMap<String, tera::Value>| {
+        Err(tera::Error::msg("get_env is not available: a template sees only the packet's values"))
+    });
+    tera.register_function("range", bounded_range);
     let mut wanted: Vec<&str> = names.to_vec();
     if !wanted.contains(&MACROS) {
         wanted.push(MACROS);
@@ -104,6 +118,30 @@ fn compile(sources: &BTreeMap<String, String>, names: &[&str]) -> Result<Tera, S
     tera.add_raw_templates(wanted.iter().filter_map(|n| sources.get(*n).map(|t| (*n, t.as_str()))))
         .map_err(|e| chain(&e))?;
     Ok(tera)
+}
+
+/// The most numbers `range` gives: more than any packet's list, far fewer than would exhaust memory.
+pub const MAX_RANGE: u64 = 1_000;
+
+/// Tera's `range(end, start=0, step_by=1)`, refusing more than [`MAX_RANGE`] numbers.
+fn bounded_range(args: &HashMap<String, tera::Value>) -> tera::Result<tera::Value> {
+    let number = |key: &str, default: Option<u64>| match args.get(key) {
+        Some(v) => {
+            v.as_u64().ok_or_else(|| tera::Error::msg(format!("range: `{key}` must be a whole number, 0 or more")))
+        }
+        None => default.ok_or_else(|| tera::Error::msg(format!("range: `{key}` is required"))),
+    };
+    let (end, start, step) = (number("end", None)?, number("start", Some(0))?, number("step_by", Some(1))?);
+    if step == 0 {
+        return Err(tera::Error::msg("range: `step_by` must be at least 1"));
+    }
+    let count = end.saturating_sub(start).div_ceil(step);
+    if count > MAX_RANGE {
+        return Err(tera::Error::msg(format!(
+            "range: {count} numbers is more than the {MAX_RANGE} a template may loop over"
+        )));
+    }
+    Ok((start..end).step_by(step as usize).collect::<Vec<u64>>().into())
 }
 
 /// Tera's error and every cause under it, in one line.

@@ -83,3 +83,55 @@ fn a_records_folder_swapped_for_a_link_while_building_never_encloses_the_outside
     assert!(swaps > 0);
     eprintln!("{built} built with the intake's own record, {refused} refused, {swaps} swaps");
 }
+
+/// Builds the sample with a template folder whose cover sheet is `cover`; (exit code, stderr).
+fn build_with_cover(cover: &str, extra: &[(&str, &str)]) -> (Option<i32>, String, bool) {
+    let tmp = tempfile::tempdir().unwrap();
+    let templates = tmp.path().join("tpl");
+    std::fs::create_dir_all(templates.join("documents")).unwrap();
+    std::fs::write(templates.join("documents/cover-sheet.md"), cover).unwrap();
+    for (name, text) in extra {
+        std::fs::write(templates.join("documents").join(name), text).unwrap();
+    }
+    let intake = root().join("samples/esketamine-trd-initial/intake.yaml");
+    let out = tmp.path().join("p.zip");
+    let result = authpack(
+        tmp.path(),
+        &[
+            "build",
+            intake.to_str().unwrap(),
+            "--format",
+            "md",
+            "--templates",
+            templates.to_str().unwrap(),
+            "-o",
+            out.to_str().unwrap(),
+        ],
+    );
+    (result.status.code(), String::from_utf8_lossy(&result.stderr).into_owned(), out.exists())
+}
+
+#[test]
+fn templates_that_recurse_read_the_environment_or_loop_without_end_are_refused_with_their_name() {
+    // Before: a stack overflow aborted the whole process (exit 134), and get_env read any variable.
+    let (code, err, written) = build_with_cover("{% include \"cover-sheet.md\" %}", &[]);
+    assert_eq!((code, written), (Some(2), false), "{err}");
+    assert!(err.contains("template cover-sheet.md: 'cover-sheet.md', which includes 'cover-sheet.md'"), "{err}");
+
+    let down = "{% macro down(n) %}{{ self::down(n=n) }}{% endmacro down %}";
+    let (code, err, written) =
+        build_with_cover("{% import \"deep.md\" as d %}{{ d::down(n=1) }}", &[("deep.md", down)]);
+    assert_eq!((code, written), (Some(2), false), "{err}");
+    assert!(err.contains("macro 'down' of 'deep.md', which calls macro 'down' of 'deep.md'"), "{err}");
+
+    let (code, err, written) = build_with_cover("{{ get_env(name=\"HOME\") }}", &[]);
+    assert_eq!((code, written), (Some(2), false), "{err}");
+    assert!(err.contains("get_env is not available") && !err.contains("/root"), "{err}");
+
+    let (code, err, written) = build_with_cover("{% for i in range(end=100000000) %}x{% endfor %}", &[]);
+    assert_eq!((code, written), (Some(2), false), "{err}");
+    assert!(err.contains("more than the 1000 a template may loop over"), "{err}");
+
+    let (code, err, written) = build_with_cover("{% for i in range(end=3) %}{{ i }}{% endfor %}", &[]);
+    assert_eq!((code, written), (Some(0), true), "a short range still works: {err}");
+}
