@@ -79,6 +79,7 @@ fn plan(args: &BuildArgs) -> Result<Vec<Job>, CliError> {
         })
         .collect();
     let resolved: Vec<Option<PathBuf>> = jobs.iter().map(|j| j.target.as_deref().ok().map(resolve)).collect();
+    let read_files = read_files(&args.read);
     for (i, job) in jobs.iter().enumerate() {
         let Ok(target) = &job.target else { continue };
         let shown = diag::shown(&target.display().to_string()).into_owned();
@@ -90,11 +91,40 @@ fn plan(args: &BuildArgs) -> Result<Vec<Job>, CliError> {
         if jobs.iter().any(|j| files::same_file(&j.intake, target)) {
             return Err(CliError::Usage(format!("{shown}: is an intake; a packet never replaces its input")));
         }
+        if read_files.iter().any(|f| files::same_file(f, target)) {
+            return Err(CliError::Usage(format!(
+                "{shown}: is a template, font or policy file this build reads; a packet never replaces its input"
+            )));
+        }
     }
     if let Some(dir) = output.filter(|_| many || folder_named) {
         files::create_dir_all(dir)?;
     }
     Ok(jobs)
+}
+
+/// The files a build reads besides intakes and records: the template folder's files (two levels
+/// deep, as the pack reads them), the font folder's, and a policy file.
+fn read_files(read: &super::args::ReadArgs) -> Vec<PathBuf> {
+    fn under(dir: &Path, depth: u32, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            match entry.file_type() {
+                Ok(t) if t.is_dir() && depth > 0 => under(&path, depth - 1, out),
+                Ok(_) => out.push(path),
+                Err(_) => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(dir) = &read.templates {
+        under(dir, 1, &mut out);
+    }
+    if let Some(dir) = &read.font_dir {
+        under(dir, 0, &mut out);
+    }
+    out.extend(read.policy.as_deref().map(PathBuf::from).filter(|p| p.is_file()));
+    out
 }
 
 /// A target's folder resolved, so two spellings of one path compare equal.
@@ -173,7 +203,19 @@ fn one(job: &Job, settings: &Settings<'_>, args: &BuildArgs, epoch: Option<i64>,
         }
         Err(e) => return failed(chain(&e)),
     };
-    let seconds = epoch.unwrap_or_else(|| packet.reading.checked.intake.request.date.unix_seconds());
+    let intake = &packet.reading.checked.intake;
+    if let Some(a) = intake.attachments.iter().find(|a| files::same_file(&input.folder.join(&a.file), target)) {
+        let shown = diag::shown(&target.display().to_string()).into_owned();
+        return failed(format!(
+            "{shown}: is the record {} of the intake; a packet never replaces its input",
+            diag::shown(&a.file)
+        ));
+    }
+    if intake.request.policy.as_deref().is_some_and(|p| files::same_file(&input.folder.join(p), target)) {
+        let shown = diag::shown(&target.display().to_string()).into_owned();
+        return failed(format!("{shown}: is the intake's policy file; a packet never replaces its input"));
+    }
+    let seconds = epoch.unwrap_or_else(|| intake.request.date.unix_seconds());
     let written = files::write_atomically(target, args.force, |file| {
         packet.write(file, seconds, password).map_err(|e| CliError::Write(target.display().to_string(), e))
     });

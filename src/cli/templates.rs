@@ -17,6 +17,8 @@ pub fn eject(dir: &Path, force: bool, io: &mut Io<'_>) -> Result<ExitCode, CliEr
     }
     for (path, text) in &planned {
         let folder = path.parent().unwrap_or(dir);
+        // Before creating a folder (a linked parent would carry it elsewhere) and after (a link put in meanwhile).
+        refuse_links(dir, folder)?;
         files::create_dir_all(folder)?;
         refuse_links(dir, folder)?;
         files::write_bytes(path, force, text.as_bytes())?;

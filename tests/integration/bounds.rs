@@ -135,3 +135,43 @@ fn templates_that_recurse_read_the_environment_or_loop_without_end_are_refused_w
     let (code, err, written) = build_with_cover("{% for i in range(end=3) %}{{ i }}{% endfor %}", &[]);
     assert_eq!((code, written), (Some(0), true), "a short range still works: {err}");
 }
+
+#[test]
+fn a_packet_never_replaces_a_record_or_a_template_and_eject_never_writes_through_a_link() {
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&base.join("records"), &tmp.path().join("records"));
+    std::fs::copy(base.join("intake.yaml"), tmp.path().join("intake.yaml")).unwrap();
+    let record = tmp.path().join("records/progress-note-2026-11-12.pdf");
+    let before = std::fs::read(&record).unwrap();
+    let out = authpack(
+        tmp.path(),
+        &["build", "intake.yaml", "--format", "md", "--force", "-o", "records/progress-note-2026-11-12.pdf"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is the record records/progress-note-2026-11-12.pdf of the intake"), "{err}");
+    assert_eq!(std::fs::read(&record).unwrap(), before, "the record is untouched");
+
+    let eject = authpack(tmp.path(), &["templates", "eject", "tpl"]);
+    assert_eq!(eject.status.code(), Some(0), "{}", String::from_utf8_lossy(&eject.stderr));
+    let layout = tmp.path().join("tpl/layout.typ");
+    let before = std::fs::read(&layout).unwrap();
+    let out = authpack(
+        tmp.path(),
+        &["build", "intake.yaml", "--format", "md", "--templates", "tpl", "--force", "-o", "tpl/layout.typ"],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("is a template, font or policy file this build reads"), "{err}");
+    assert_eq!(std::fs::read(&layout).unwrap(), before, "the layout is untouched");
+
+    // Eject refuses a folder that is a link, before creating anything through it.
+    let outside = tmp.path().join("outside");
+    std::fs::create_dir_all(&outside).unwrap();
+    std::fs::create_dir_all(tmp.path().join("tpl2")).unwrap();
+    std::os::unix::fs::symlink(&outside, tmp.path().join("tpl2/documents")).unwrap();
+    let out = authpack(tmp.path(), &["templates", "eject", "tpl2", "--force"]);
+    assert_ne!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing written through the link");
+}
