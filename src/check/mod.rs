@@ -4,6 +4,7 @@
 //! and, when PDFs are made, the characters the fonts must show and the records
 //! the fax must place. Errors stop here; warnings travel on with the intake.
 
+pub mod content;
 mod fields;
 mod fonts;
 pub mod records;
@@ -44,8 +45,9 @@ pub fn check(load: Load, input: &Input, settings: &Settings<'_>) -> Result<Check
     let rests = |path: &str| intake::rests_on(path, &placeholders);
     let independent = |d: &Diagnostic| !rests(&d.path);
     diagnostics.extend(fields::check(&loaded, &placeholders));
-    // A redacted packet withholds every record, so whether one could be placed does not matter.
-    let placing = settings.typesetter.is_some() && !settings.redact;
+    // Every record is opened as what it is (pages, image), whatever the format, so `check` refuses what
+    // any build would; a redacted packet withholds every record, so what they hold does not matter.
+    let placing = !settings.redact;
     let (records, problems) = records::inspect(&input.folder, &loaded.intake.attachments, &loaded.positions, placing);
     diagnostics.extend(problems.into_iter().filter(independent));
     let profile = policy::select(&loaded, &input.folder, settings);

@@ -311,7 +311,7 @@ fn read_one(file: File, placing: bool) -> Result<Opened, String> {
         return Err("changed while it was being read".into());
     }
     let media = Media::sniff(&bytes);
-    let pages = if placing { Some(crate::pdf::enclosure_pages(media, &bytes)?) } else { None };
+    let pages = if placing { Some(super::content::pages(media, &bytes)?) } else { None };
     let sha256 = crate::package::sha256_hex(&bytes);
     Ok((Content::Bytes(bytes.into()), size, sha256, media, pages))
 }

@@ -152,22 +152,7 @@ pub struct Laid {
 
 /// How many pages a record takes in the fax, or why it cannot be placed.
 pub fn enclosure_pages(media: Media, bytes: &[u8]) -> Result<usize, String> {
-    match media {
-        Media::Pdf => {
-            let pdf = hayro_syntax::Pdf::new(bytes.to_vec()).map_err(|e| match e {
-                hayro_syntax::LoadPdfError::Decryption(_) => {
-                    "cannot be placed in the fax PDF: it is encrypted; enclose an unencrypted copy".to_string()
-                }
-                _ => "cannot be placed in the fax PDF: it is damaged or not a PDF".to_string(),
-            })?;
-            match pdf.pages().len() {
-                0 => Err("cannot be placed in the fax PDF: it has no pages".into()),
-                n => Ok(n),
-            }
-        }
-        Media::Png | Media::Jpeg => Ok(1),
-        Media::Other => Err("cannot be placed in the fax PDF: only PDF, PNG and JPEG records can".into()),
-    }
+    crate::check::content::pages(media, bytes)
 }
 
 /// A quoted Typst string (for arguments), escaping `\` and `"`.

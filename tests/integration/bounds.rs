@@ -175,3 +175,122 @@ fn a_packet_never_replaces_a_record_or_a_template_and_eject_never_writes_through
     assert_ne!(out.status.code(), Some(0));
     assert_eq!(std::fs::read_dir(&outside).unwrap().count(), 0, "nothing written through the link");
 }
+
+/// A PDF from its objects' bodies (object 1 the catalog), with a correct cross-reference table.
+fn pdf(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.7\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes());
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!("trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n", objects.len() + 1).as_bytes(),
+    );
+    out
+}
+
+fn page(parent: usize, contents: Option<usize>) -> Vec<u8> {
+    let contents = contents.map(|c| format!(" /Contents {c} 0 R")).unwrap_or_default();
+    format!("<< /Type /Page /Parent {parent} 0 R /MediaBox [0 0 612 792]{contents} >>").into_bytes()
+}
+
+fn deflated(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(bytes).unwrap();
+    z.finish().unwrap()
+}
+
+/// A PNG of the given size whose pixel data is `idat` (zlib bytes).
+fn png(width: u32, height: u32, idat: &[u8]) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, kind: &[u8], data: &[u8]) {
+        out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+        let mut crc = flate2::Crc::new();
+        crc.update(kind);
+        crc.update(data);
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        out.extend_from_slice(&crc.sum().to_be_bytes());
+    }
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    let ihdr = [&width.to_be_bytes()[..], &height.to_be_bytes(), &[8, 0, 0, 0, 0]].concat();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", idat);
+    chunk(&mut out, b"IEND", b"");
+    out
+}
+
+/// Checks the appeal base with its second record replaced by `bytes` named `name`: (exit, stderr).
+fn check_with_record(name: &str, bytes: &[u8], format: &str) -> (Option<i32>, String, std::time::Duration) {
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&base.join("records"), &tmp.path().join("records"));
+    let text = std::fs::read_to_string(base.join("intake.yaml")).unwrap();
+    let text = text.replacen("records/progress-note-2026-11-12.pdf", &format!("records/{name}"), 1);
+    std::fs::write(tmp.path().join("intake.yaml"), text).unwrap();
+    std::fs::write(tmp.path().join("records").join(name), bytes).unwrap();
+    let started = std::time::Instant::now();
+    let out = authpack(tmp.path(), &["build", "intake.yaml", "--format", format, "-o", "p.zip"]);
+    let took = started.elapsed();
+    assert!(!tmp.path().join("p.zip").exists() || out.status.success(), "nothing written on refusal");
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), took)
+}
+
+#[test]
+fn hostile_records_are_refused_naming_the_attachment_in_every_format() {
+    let catalog = b"<< /Type /Catalog /Pages 2 0 R >>".to_vec();
+    // A page tree whose root lists itself among its kids.
+    let cyclic = pdf(&[catalog.clone(), b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>".to_vec(), page(2, None)]);
+    // 301 pages, each a few bytes.
+    let many = {
+        let kids: Vec<String> = (0..301).map(|i| format!("{} 0 R", i + 3)).collect();
+        let mut objects =
+            vec![catalog.clone(), format!("<< /Type /Pages /Kids [{}] /Count 301 >>", kids.join(" ")).into_bytes()];
+        objects.extend((0..301).map(|_| page(2, None)));
+        pdf(&objects)
+    };
+    // One page whose content inflates from about 70 KB to 72 MiB.
+    let bomb = {
+        let packed = deflated(&vec![b' '; 72 << 20]);
+        let mut stream = format!("<< /Length {} /Filter /FlateDecode >>\nstream\n", packed.len()).into_bytes();
+        stream.extend_from_slice(&packed);
+        stream.extend_from_slice(b"\nendstream");
+        pdf(&[catalog.clone(), b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(), page(2, Some(4)), stream])
+    };
+    assert!(bomb.len() < 200_000, "{}", bomb.len());
+    // A PNG whose header claims 20,000 by 20,000 pixels, and one whose pixel data is damaged.
+    let wide = png(20_000, 20_000, &deflated(&[0; 1024]));
+    let damaged = png(64, 64, b"\x78\x9c this is not deflate data");
+    for format in ["pdf", "md"] {
+        for (name, bytes, says) in [
+            ("cyclic.pdf", &cyclic, "cyclic or shared"),
+            ("many.pdf", &many, "more than 300 pages"),
+            ("bomb.pdf", &bomb, "decodes to more than 64 MiB"),
+            ("wide.png", &wide, "20000 by 20000 pixels"),
+            ("damaged.png", &damaged, "the image does not decode"),
+        ] {
+            let (code, err, took) = check_with_record(name, bytes, format);
+            assert_eq!(code, Some(1), "{name} ({format}): {err}");
+            assert!(err.contains("attachments[1].file") && err.contains(says), "{name} ({format}): {err}");
+            eprintln!("{name} ({format}): refused in {} ms", took.as_millis());
+        }
+    }
+    // The same shapes within the budgets are placed: 300 pages build.
+    let fine = {
+        let kids: Vec<String> = (0..300).map(|i| format!("{} 0 R", i + 3)).collect();
+        let mut objects =
+            vec![catalog, format!("<< /Type /Pages /Kids [{}] /Count 300 >>", kids.join(" ")).into_bytes()];
+        objects.extend((0..300).map(|_| page(2, None)));
+        pdf(&objects)
+    };
+    let (code, err, _) = check_with_record("fine.pdf", &fine, "md");
+    assert_eq!(code, Some(0), "{err}");
+}

@@ -198,7 +198,8 @@ fn a_damaged_enclosure_is_refused_by_check_and_build_alike_naming_it() {
     assert_eq!((check, build), (Some(1), Some(1)), "{stderr}");
     assert!(stderr.contains("attachments[1].file") && stderr.contains("damaged"), "{stderr}");
     assert!(!tmp.path().join("p.zip").exists());
-    // Without PDFs the record is only enclosed, never placed: both accept it.
+    // Without PDFs the record is only enclosed, but a damaged record helps no reviewer: refused alike.
     let (check, build, stderr) = both(tmp.path(), &["--format", "md"]);
-    assert_eq!((check, build), (Some(0), Some(0)), "{stderr}");
+    assert_eq!((check, build), (Some(1), Some(1)), "{stderr}");
+    assert!(stderr.contains("attachments[1].file") && stderr.contains("damaged"), "{stderr}");
 }
