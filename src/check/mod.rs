@@ -4,6 +4,7 @@
 //! and, when PDFs are made, the characters the fonts must show and the records
 //! the fax must place. Errors stop here; warnings travel on with the intake.
 
+pub mod budgets;
 pub mod content;
 mod fields;
 mod fonts;
@@ -45,10 +46,15 @@ pub fn check(load: Load, input: &Input, settings: &Settings<'_>) -> Result<Check
     let rests = |path: &str| intake::rests_on(path, &placeholders);
     let independent = |d: &Diagnostic| !rests(&d.path);
     diagnostics.extend(fields::check(&loaded, &placeholders));
+    let over = budgets::exceeded(&loaded.intake, &loaded.positions);
+    // Past the records budget, no record is opened: the count alone refuses the intake.
+    let too_many_records = over.iter().any(|d| d.path == "attachments");
+    diagnostics.extend(over);
     // Every record is opened as what it is (pages, image), whatever the format, so `check` refuses what
     // any build would; a redacted packet withholds every record, so what they hold does not matter.
     let placing = !settings.redact;
-    let (records, problems) = records::inspect(&input.folder, &loaded.intake.attachments, &loaded.positions, placing);
+    let attachments = if too_many_records { &[][..] } else { &loaded.intake.attachments[..] };
+    let (records, problems) = records::inspect(&input.folder, attachments, &loaded.positions, placing);
     diagnostics.extend(problems.into_iter().filter(independent));
     let profile = policy::select(&loaded, &input.folder, settings);
     if let Err(d) = &profile

@@ -107,6 +107,13 @@ impl Media {
 /// in memory to typeset: a fax of hundreds of megabytes would not go through anyway.
 pub const FAX_LIMIT: u64 = 10 * 1024 * 1024;
 
+/// The most record bytes one fax holds (and so held in memory to typeset); records past it are
+/// enclosed and sent separately, as a record over [`FAX_LIMIT`] is.
+pub const MAX_FAX_BYTES: u64 = 48 * 1024 * 1024;
+
+/// The most record pages one fax holds; records past it are enclosed and sent separately.
+pub const MAX_FAX_PAGES: usize = 500;
+
 impl Record {
     /// A reader over the record's bytes, from the start.
     pub fn reader(&self) -> Box<dyn Read + Send + '_> {
@@ -154,6 +161,8 @@ pub fn inspect(
     // link while the build runs cannot carry a record out of it.
     let folder = if base.as_os_str().is_empty() { Path::new(".") } else { base };
     let folder = File::open(folder);
+    // What the fax holds so far; a record that would take it past a budget is enclosed only.
+    let (mut held, mut pages_held) = (0u64, 0usize);
     for (i, a) in attachments.iter().enumerate() {
         let field = format!("attachments[{i}].file");
         let inside = Path::new(&a.file).components().all(|c| matches!(c, Component::Normal(_) | Component::CurDir));
@@ -161,7 +170,7 @@ pub fn inspect(
             _ if !inside => Err(("is outside the intake's folder".to_string(), true)),
             Err(e) => Err((format!("cannot be read: the intake's folder cannot be opened ({e})"), false)),
             Ok(folder) => match open_beneath(folder, Path::new(&a.file)) {
-                Ok(file) => read_one(file, placing).map_err(|why| (why, false)),
+                Ok(file) => read_one(file, placing, MAX_FAX_BYTES - held).map_err(|why| (why, false)),
                 Err(Refused::Outside) => {
                     Err(("is outside the intake's folder, reached through a symbolic link".to_string(), true))
                 }
@@ -184,6 +193,13 @@ pub fn inspect(
                     ));
                     continue;
                 }
+                let faxed = matches!(content, Content::Bytes(_))
+                    && media != Media::Other
+                    && pages_held + pages.unwrap_or(1) <= MAX_FAX_PAGES;
+                if faxed {
+                    held += size;
+                    pages_held += pages.unwrap_or(1);
+                }
                 records.push(Record {
                     entry: format!("attachments/{:02}-{name}", i + 1),
                     title: a.title.clone().unwrap_or_else(|| name.clone()),
@@ -192,7 +208,7 @@ pub fn inspect(
                     size,
                     sha256,
                     pages,
-                    faxed: size <= FAX_LIMIT && media != Media::Other,
+                    faxed,
                     content,
                 });
             }
@@ -215,24 +231,29 @@ fn refuse(field: &str, positions: &Positions, message: String, hint: &str) -> Di
     Diagnostic::error(field, message).at(positions.get(field).copied()).hint(hint)
 }
 
-/// A warning for each record too large to place in the fax.
+/// A warning for each PDF or image record not placed in the fax: too large, or past the fax's budgets.
 pub fn oversized(records: &[Record], positions: &Positions) -> Vec<Diagnostic> {
     records
         .iter()
         .enumerate()
-        .filter(|(_, r)| r.size > FAX_LIMIT)
+        .filter(|(_, r)| !r.faxed && r.media != Media::Other)
         .map(|(i, r)| {
             let path = format!("attachments[{i}].file");
-            Diagnostic::warning(
-                path.clone(),
+            let why = if r.size > FAX_LIMIT {
                 format!(
-                    "the record is {:.1} MB, over the {} MB that is placed in the fax PDF; it is enclosed in the packet only",
+                    "the record is {:.1} MB, over the {} MB that is placed in the fax PDF",
                     r.size as f64 / 1_048_576.0,
                     FAX_LIMIT / 1_048_576
-                ),
-            )
-            .at(positions.get(&path).copied())
-            .hint("send it separately (by portal or mail), or enclose a shorter extract")
+                )
+            } else {
+                format!(
+                    "the records before it fill the fax (at most {} MB and {MAX_FAX_PAGES} pages of records)",
+                    MAX_FAX_BYTES / 1_048_576
+                )
+            };
+            Diagnostic::warning(path.clone(), format!("{why}; it is enclosed in the packet only"))
+                .at(positions.get(&path).copied())
+                .hint("send it separately (by portal or mail), or enclose a shorter extract")
         })
         .collect()
 }
@@ -282,7 +303,8 @@ fn open_beneath(folder: &File, path: &Path) -> Result<File, Refused> {
 }
 
 /// Reads one opened record once: its kind, size, hash, and (when `placing`) its pages.
-fn read_one(file: File, placing: bool) -> Result<Opened, String> {
+/// A record larger than `hold` bytes (or [`FAX_LIMIT`]) is hashed from its handle, not held.
+fn read_one(file: File, placing: bool, hold: u64) -> Result<Opened, String> {
     let meta = file.metadata().map_err(|e| format!("cannot be read: {e}"))?;
     if meta.is_dir() {
         return Err("is a folder, not a file".into());
@@ -295,7 +317,7 @@ fn read_one(file: File, placing: bool) -> Result<Opened, String> {
         return Err("is empty".into());
     }
     let unreadable = |e: io::Error| format!("cannot be read: {e}");
-    if size > FAX_LIMIT {
+    if size > FAX_LIMIT.min(hold) {
         let file = Arc::new(file);
         let mut head = [0u8; 8];
         let n = file.read_at(&mut head, 0).map_err(unreadable)?;

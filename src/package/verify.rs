@@ -14,7 +14,7 @@ use zip::result::ZipError;
 use super::{MANIFEST_NAME, Manifest, hash_reader};
 
 /// The most entries a packet may hold; a built packet holds its documents and at most
-/// `crate::check::budgets::MAX_RECORDS` records, each once.
+/// [`crate::check::budgets::MAX_RECORDS`] records, each once.
 pub const MAX_ENTRIES: usize = 1_000;
 
 /// The largest manifest `verify` reads, in bytes once decompressed.

@@ -294,3 +294,74 @@ fn hostile_records_are_refused_naming_the_attachment_in_every_format() {
     let (code, err, _) = check_with_record("fine.pdf", &fine, "md");
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// Checks the appeal base with `edit` applied to its text: (exit, stderr, time).
+fn check_edited(edit: impl Fn(String) -> String) -> (Option<i32>, String, std::time::Duration) {
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&base.join("records"), &tmp.path().join("records"));
+    let text = edit(std::fs::read_to_string(base.join("intake.yaml")).unwrap());
+    std::fs::write(tmp.path().join("intake.yaml"), text).unwrap();
+    let started = std::time::Instant::now();
+    let out = authpack(tmp.path(), &["build", "intake.yaml", "--format", "md", "-o", "p.zip"]);
+    let took = started.elapsed();
+    if !out.status.success() {
+        assert!(!tmp.path().join("p.zip").exists(), "nothing written on refusal");
+    }
+    (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned(), took)
+}
+
+#[test]
+fn intakes_past_a_budget_are_refused_naming_the_field_before_any_record_is_opened() {
+    let call = "  - at: 2026-11-09T09:40\n    with: Tamsin (provider services)\n    summary: Called.\n";
+    let record = "  - file: records/denial-notice-2026-11-02.pdf\n    title: Notice\n";
+    type Edit = Box<dyn Fn(String) -> String>;
+    let cases: Vec<(&str, Edit, &str)> = vec![
+        (
+            "3,000 calls",
+            Box::new(|t| t.replacen("calls:\n", &format!("calls:\n{}", call.repeat(3_000)), 1)),
+            "calls: holds 3002 entries, over the 200 it may",
+        ),
+        (
+            "101 records",
+            Box::new(|t| t.replacen("attachments:\n", &format!("attachments:\n{}", record.repeat(99)), 1)),
+            "attachments: holds 101 records, over the 100 it may",
+        ),
+        (
+            "a 25,000-character summary",
+            Box::new(|t| {
+                t.replacen("clinical_summary: |\n", &format!("clinical_summary: |\n  {}\n", "word ".repeat(5_000)), 1)
+            }),
+            "clinical_summary: holds",
+        ),
+        (
+            "210,000 characters in all",
+            Box::new(|t| {
+                let long = format!("    summary: {}\n", "x".repeat(19_000));
+                let calls = format!("  - at: 2026-11-09T09:40\n    with: T\n{long}").repeat(11);
+                t.replacen("calls:\n", &format!("calls:\n{calls}"), 1)
+            }),
+            "characters of text, over the 200000 it may",
+        ),
+    ];
+    for (what, edit, says) in cases {
+        let (code, err, took) = check_edited(edit);
+        assert_eq!(code, Some(1), "{what}: {err}");
+        assert!(err.contains(says), "{what}: {err}");
+        eprintln!("{what}: refused in {} ms", took.as_millis());
+    }
+}
+
+#[test]
+fn a_charge_over_the_most_one_amount_may_be_is_refused_naming_it() {
+    let sample = root().join("samples/esketamine-continuation");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&sample.join("records"), &tmp.path().join("records"));
+    let text =
+        std::fs::read_to_string(sample.join("intake.yaml")).unwrap().replacen("charge: 950.00", "charge: 1e308", 1);
+    std::fs::write(tmp.path().join("intake.yaml"), text).unwrap();
+    let out = authpack(tmp.path(), &["check", "intake.yaml"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("sessions[0].charge: is over $1,000,000.00, the most one amount may be"), "{err}");
+}

@@ -364,7 +364,7 @@ pub fn worksheet(
             "Enclosure {} is attached: {}{}.",
             e.number,
             e.title,
-            if e.faxed { "" } else { " (too large to fax: send it separately)" }
+            if e.faxed { "" } else { " (not in the fax: send it separately)" }
         ));
     }
     if enclosures.is_empty() {
