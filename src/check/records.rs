@@ -123,6 +123,14 @@ impl Record {
         }
     }
 
+    /// The bytes held in memory, shared: the zip, the fax and the hash see one copy.
+    pub fn shared(&self) -> Option<&Arc<[u8]>> {
+        match &self.content {
+            Content::Bytes(b) => Some(b),
+            Content::File(_) => None,
+        }
+    }
+
     /// The bytes, when held in memory.
     pub fn bytes(&self) -> Option<&[u8]> {
         match &self.content {

@@ -14,6 +14,7 @@ pub use packet::{FAX_PDF, Typeset, page_info, typeset};
 use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use typst::diag::{FileError, FileResult};
 use typst::foundations::{Bytes, Datetime, Duration, Smart};
@@ -127,8 +128,8 @@ pub enum Part<'a> {
         name: &'a str,
         /// What the bytes are.
         media: Media,
-        /// The file's bytes.
-        bytes: &'a [u8],
+        /// The file's bytes, shared with the zip (never copied).
+        bytes: &'a Arc<[u8]>,
     },
 }
 
@@ -212,7 +213,7 @@ impl Typesetter {
         &self,
         info: &PageInfo,
         parts: &[Placed<'_>],
-    ) -> Result<(String, HashMap<String, Vec<u8>>), PdfError> {
+    ) -> Result<(String, HashMap<String, Arc<[u8]>>), PdfError> {
         let mut main = self.preamble(info);
         let mut files = HashMap::new();
         let last_fax = parts.iter().rposition(|p| p.fax);
@@ -228,7 +229,7 @@ impl Typesetter {
                         .map_err(|why| PdfError::Enclosure { name: name.to_string(), why })?;
                     let is_pdf = *media == Media::Pdf;
                     let vpath = format!("/{}", name.trim_start_matches('/'));
-                    files.insert(vpath.clone(), bytes.to_vec());
+                    files.insert(vpath.clone(), Arc::clone(bytes));
                     main.push_str("#start-part()\n");
                     for page in 1..=pages {
                         let label = format!(

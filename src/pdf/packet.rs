@@ -44,7 +44,7 @@ pub fn typeset(typesetter: &Typesetter, reading: &Reading, documents: &[Document
     let mut parts: Vec<Placed<'_>> =
         faxed.iter().map(|&i| Placed { part: Part::Document(&documents[i].markdown), fax: true }).collect();
     for (index, r) in &records {
-        let bytes = r.bytes().ok_or_else(|| PdfError::Enclosure {
+        let bytes = r.shared().ok_or_else(|| PdfError::Enclosure {
             name: r.entry.clone(),
             why: "it is too large to place in the fax".into(),
         })?;

@@ -365,3 +365,60 @@ fn a_charge_over_the_most_one_amount_may_be_is_refused_naming_it() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("sessions[0].charge: is over $1,000,000.00, the most one amount may be"), "{err}");
 }
+
+/// Runs the binary and returns its exit code, stderr and peak resident memory in bytes, read from the
+/// kernel's accounting of the child (`wait4`).
+fn peak_memory(dir: &Path, args: &[&str]) -> (Option<i32>, String, u64) {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = std::process::Command::new(crate::harness::binary())
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let (mut status, mut usage) = (0, unsafe { std::mem::zeroed::<libc::rusage>() });
+    // SAFETY: the pid is our own unwaited child; status and usage are valid for writes.
+    let pid = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(pid, child.id() as libc::pid_t);
+    let code = std::process::ExitStatus::from_raw(status).code();
+    (code, stderr, usage.ru_maxrss as u64 * 1024)
+}
+
+#[test]
+fn the_largest_accepted_intake_builds_within_300_mb() {
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&base.join("records"), &tmp.path().join("records"));
+    // A record just under the fax's per-record limit: one page whose content is 9 MiB.
+    let content = vec![b' '; 9 << 20];
+    let mut stream = format!("<< /Length {} >>\nstream\n", content.len()).into_bytes();
+    stream.extend_from_slice(&content);
+    stream.extend_from_slice(b"\nendstream");
+    let big = pdf(&[
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        page(2, Some(4)),
+        stream,
+    ]);
+    std::fs::write(tmp.path().join("records/large.pdf"), &big).unwrap();
+    // The budgets' maximum: 100 records (98 of them the large one), 200 calls, 200,000 characters of text.
+    let text = std::fs::read_to_string(base.join("intake.yaml")).unwrap();
+    let record = "  - file: records/large.pdf\n    title: Scanned chart\n";
+    let summary = "Called the plan about the request and was told to wait. ".repeat(16);
+    let call = format!("  - at: 2026-11-09T09:40\n    with: Provider services\n    summary: {summary}\n");
+    let text = text.replacen("attachments:\n", &format!("attachments:\n{}", record.repeat(98)), 1).replacen(
+        "calls:\n",
+        &format!("calls:\n{}", call.repeat(198)),
+        1,
+    );
+    std::fs::write(tmp.path().join("intake.yaml"), &text).unwrap();
+    let (code, err, peak) = peak_memory(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("the records before it fill the fax"), "records past the fax budget are named: {err}");
+    eprintln!("peak resident memory: {} MB", peak / 1_000_000);
+    assert!(peak < 300_000_000, "peak resident memory {} MB", peak / 1_000_000);
+}
