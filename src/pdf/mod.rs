@@ -133,6 +133,9 @@ pub enum Part<'a> {
     },
 }
 
+/// The files a Typst source reads, by virtual path, shared with the packet.
+type Files = HashMap<String, Arc<[u8]>>;
+
 /// A part and whether it belongs to the combined fax. Fax parts come first.
 pub struct Placed<'a> {
     /// The part.
@@ -213,7 +216,7 @@ impl Typesetter {
         &self,
         info: &PageInfo,
         parts: &[Placed<'_>],
-    ) -> Result<(String, HashMap<String, Arc<[u8]>>), PdfError> {
+    ) -> Result<(String, Files), PdfError> {
         let mut main = self.preamble(info);
         let mut files = HashMap::new();
         let last_fax = parts.iter().rposition(|p| p.fax);
