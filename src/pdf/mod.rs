@@ -212,11 +212,7 @@ impl Typesetter {
     }
 
     /// The Typst source for parts, with the files it reads (`/attachments/...`).
-    pub fn source(
-        &self,
-        info: &PageInfo,
-        parts: &[Placed<'_>],
-    ) -> Result<(String, Files), PdfError> {
+    pub fn source(&self, info: &PageInfo, parts: &[Placed<'_>]) -> Result<(String, Files), PdfError> {
         let mut main = self.preamble(info);
         let mut files = HashMap::new();
         let last_fax = parts.iter().rposition(|p| p.fax);

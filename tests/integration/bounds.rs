@@ -368,6 +368,7 @@ fn a_charge_over_the_most_one_amount_may_be_is_refused_naming_it() {
 
 /// Runs the binary and returns its exit code, stderr and peak resident memory in bytes, read from the
 /// kernel's accounting of the child (`wait4`).
+#[allow(clippy::zombie_processes, reason = "the child is reaped by wait4, which also reports its peak memory")]
 fn peak_memory(dir: &Path, args: &[&str]) -> (Option<i32>, String, u64) {
     use std::os::unix::process::ExitStatusExt;
     let mut child = std::process::Command::new(crate::harness::binary())
