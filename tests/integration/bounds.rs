@@ -420,6 +420,16 @@ fn the_largest_accepted_intake_builds_within_300_mb() {
     let (code, err, peak) = peak_memory(tmp.path(), &["build", "intake.yaml", "-o", "p.zip"]);
     assert_eq!(code, Some(0), "{err}");
     assert!(err.contains("the records before it fill the fax"), "records past the fax budget are named: {err}");
+    // The plan's cover sheet and the patient's sheet say which records travel apart, and nothing more.
+    let text = |name: &str| String::from_utf8(entry(&tmp.path().join("p.zip"), name)).unwrap();
+    let cover = text("cover-sheet.md");
+    assert!(cover.contains("Enclosure: Scanned chart (sent separately)"), "{cover}");
+    assert!(!cover.contains("too large"), "{cover}");
+    let steps = text("next-steps.md");
+    assert!(steps.contains("- Scanned chart (not in the fax: send it by the plan's portal or by mail)"), "{steps}");
+    assert!(!steps.contains("too large"), "{steps}");
+    let worksheet = text("preparation-worksheet.md");
+    assert!(worksheet.contains("Scanned chart (not in the fax: send it separately)."), "{worksheet}");
     eprintln!("peak resident memory: {} MB", peak / 1_000_000);
     assert!(peak < 300_000_000, "peak resident memory {} MB", peak / 1_000_000);
 }

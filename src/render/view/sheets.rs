@@ -140,7 +140,7 @@ pub fn next_steps(
         if e.faxed {
             e.title.clone()
         } else {
-            format!("{} (too large for the fax: send it by the plan's portal or by mail)", e.title)
+            format!("{} (not in the fax: send it by the plan's portal or by mail)", e.title)
         }
     }));
     let plan = &intake.payer.name;
