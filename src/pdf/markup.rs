@@ -29,11 +29,22 @@ pub fn without_marks(markdown: &str) -> String {
     out
 }
 
+/// The longest run of characters set without a break opportunity.
+const UNBROKEN: usize = 30;
+
 /// A Typst string literal holding `text`, ready to place in markup.
 pub fn literal(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 5);
     out.push_str("#\"");
+    // A run of characters with no place to break (a long identifier, a name typed without spaces)
+    // would run off the page and over the header: it may break after every [`UNBROKEN`] characters.
+    let mut run = 0;
     for c in text.chars() {
+        run = if c.is_whitespace() || c == '-' || c == '/' { 0 } else { run + 1 };
+        if run > UNBROKEN {
+            out.push('\u{200B}');
+            run = 1;
+        }
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),

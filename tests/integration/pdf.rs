@@ -203,3 +203,53 @@ fn a_damaged_enclosure_is_refused_by_check_and_build_alike_naming_it() {
     assert_eq!((check, build), (Some(1), Some(1)), "{stderr}");
     assert!(stderr.contains("attachments[1].file") && stderr.contains("damaged"), "{stderr}");
 }
+
+/// Every word's right edge on every page of a PDF, with the page's width, from `pdftotext -bbox`.
+fn word_edges(pdf: &[u8]) -> Vec<(f64, f64, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("x.pdf");
+    std::fs::write(&path, pdf).unwrap();
+    let out = Command::new("pdftotext").arg("-bbox").arg(&path).arg("-").output().unwrap();
+    let html = String::from_utf8_lossy(&out.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+        tag[at..].split('"').next().unwrap().parse().unwrap()
+    };
+    let mut width = 0.0;
+    let mut edges = Vec::new();
+    for tag in html.split('<').skip(1) {
+        if tag.starts_with("page ") {
+            width = attr(tag, "width");
+        } else if tag.starts_with("word ") {
+            let word = tag.split('>').nth(1).unwrap_or_default().to_string();
+            edges.push((attr(tag, "xMax"), width, word));
+        }
+    }
+    edges
+}
+
+#[test]
+fn a_long_unbroken_name_or_word_wraps_inside_the_page() {
+    let text = std::fs::read_to_string(root().join("samples/esketamine-trd-initial/intake.yaml")).unwrap();
+    let long_name = format!("Vandermolen{}", "x".repeat(110));
+    let long_word = "Unbroken".repeat(40);
+    let text = text.replacen("last_name: Vandermolen", &format!("last_name: {long_name}"), 1).replacen(
+        "clinical_summary: |\n",
+        &format!("clinical_summary: |\n  {long_word}\n"),
+        1,
+    );
+    assert!(text.contains(&long_name), "the sample's patient is Vandermolen");
+    let tmp = sample_with(&text);
+    let (_, build, stderr) = both(tmp.path(), &[]);
+    assert_eq!(build, Some(0), "{stderr}");
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(tmp.path().join("p.zip")).unwrap()).unwrap();
+    for name in ["letter-of-medical-necessity.pdf", "cover-sheet.pdf", "criteria-crosswalk.pdf"] {
+        let mut pdf = Vec::new();
+        zip.by_name(name).unwrap().read_to_end(&mut pdf).unwrap();
+        let edges = word_edges(&pdf);
+        assert!(edges.iter().any(|(_, _, w)| w.contains("xxxxxxxxxx")), "{name}: the name is there");
+        for (right, width, word) in &edges {
+            assert!(right <= width, "{name}: '{word}' ends at {right}, past the page's {width}");
+        }
+    }
+}
