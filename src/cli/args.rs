@@ -77,7 +77,7 @@ pub struct ReadArgs {
     /// A bundled policy id or a policy file, instead of the intake's.
     #[arg(long, value_name = "ID|FILE")]
     pub policy: Option<String>,
-    /// A folder of extra fonts (.ttf, .otf) for characters the bundled fonts lack.
+    /// A folder of extra fonts (.ttf, .otf, .ttc, .otc) for characters the bundled fonts lack.
     #[arg(long, value_name = "DIR")]
     pub font_dir: Option<PathBuf>,
 }

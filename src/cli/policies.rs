@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use super::args::PoliciesAction;
 use super::output::{self, say};
 use super::{CliError, Io};
-use crate::policy::{self, PolicyError, PolicyProfile, PolicySet};
+use crate::policy::{self, PolicyProfile, PolicySet};
 
 /// Runs `policies list` or `policies show ID`.
 pub fn run(action: PoliciesAction, json: bool, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
@@ -68,10 +68,13 @@ pub fn run(action: PoliciesAction, json: bool, io: &mut Io<'_>) -> Result<ExitCo
 /// A bundled profile by id, or the one "unknown policy" message with the choices.
 fn find<'a>(set: &'a PolicySet, id: &str) -> Result<&'a PolicyProfile, CliError> {
     set.profiles.get(id).map(|p| p.as_ref()).ok_or_else(|| {
-        CliError::Policy(PolicyError::Unknown {
-            given: crate::yaml::preview(id),
-            choices: set.ids().into_iter().map(str::to_string).collect(),
-            close: crate::diag::did_you_mean(id, set.ids()).map(str::to_string),
-        })
+        // Named for the command, not for `--policy`, which `policies show` does not take.
+        let close =
+            crate::diag::did_you_mean(id, set.ids()).map(|c| format!("; did you mean '{c}'?")).unwrap_or_default();
+        CliError::Usage(format!(
+            "policies show: unknown policy '{}'; bundled: {}{close}",
+            crate::yaml::preview(id),
+            set.ids().join(", ")
+        ))
     })
 }

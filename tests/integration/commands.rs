@@ -116,3 +116,12 @@ fn check_json_has_the_documented_shape() {
             && first["message"].is_string()
     );
 }
+
+#[test]
+fn policies_show_of_an_unknown_id_names_the_command_and_the_close_id() {
+    let out = crate::harness::authpack(&crate::harness::root(), &["policies", "show", "esketamine-tdr"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("policies show: unknown policy 'esketamine-tdr'"), "{err}");
+    assert!(err.contains("did you mean 'esketamine-trd'?") && !err.contains("--policy"), "{err}");
+}
