@@ -26,7 +26,8 @@ const MAX_TREE_DEPTH: usize = 64;
 
 /// How many pages a PDF or an image record fills in the fax, or why it cannot be placed.
 pub fn pages(media: Media, bytes: &[u8]) -> Result<usize, String> {
-    let placed = |why: &str| format!("cannot be placed in the fax PDF: {why}");
+    // Worded for every format: `check` and `--format md` refuse the same records as a PDF build.
+    let placed = |why: &str| format!("cannot be enclosed: {why}");
     match media {
         Media::Pdf => pdf_pages(bytes).map_err(|why| placed(&why)),
         Media::Png | Media::Jpeg => image(bytes).map(|()| 1).map_err(|why| placed(&why)),

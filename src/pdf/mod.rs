@@ -76,7 +76,7 @@ pub enum PdfError {
         messages: String,
     },
     /// An enclosed record cannot be placed as pages.
-    #[error("enclosure {name} cannot be placed in the PDF: {why}")]
+    #[error("enclosure {name}: {why}")]
     Enclosure {
         /// The record's packet name.
         name: String,

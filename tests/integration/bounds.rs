@@ -280,6 +280,7 @@ fn hostile_records_are_refused_naming_the_attachment_in_every_format() {
             let (code, err, took) = check_with_record(name, bytes, format);
             assert_eq!(code, Some(1), "{name} ({format}): {err}");
             assert!(err.contains("attachments[1].file") && err.contains(says), "{name} ({format}): {err}");
+            assert!(!err.contains("fax PDF"), "worded for every format: {err}");
             eprintln!("{name} ({format}): refused in {} ms", took.as_millis());
         }
     }
