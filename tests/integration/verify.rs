@@ -70,6 +70,15 @@ fn patch(bytes: &[u8], from: &[u8], to: &[u8], count: usize) -> Vec<u8> {
     out
 }
 
+/// The sample packet rewritten with every entry stored uncompressed, so its bytes can be patched in place.
+fn stored_packet() -> Vec<u8> {
+    rewrite_with(&sample_packet(), stored(), |_, c| Some(c), None)
+}
+
+fn stored() -> SimpleFileOptions {
+    SimpleFileOptions::default().compression_method(CompressionMethod::Stored)
+}
+
 fn sample_packet() -> Vec<u8> {
     packet_bytes(&build(&root().join("samples/esketamine-trd-initial/intake.yaml")))
 }
@@ -81,7 +90,7 @@ fn a_second_entry_of_the_same_name_is_an_alteration_whichever_copy_a_reader_show
     let original = sample_packet();
     let forged = rewrite_with(
         &original,
-        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
+        stored(),
         |_, c| Some(c),
         Some(("criteria-crosswalk.mX", b"Every criterion is met.\n")),
     );
@@ -95,12 +104,7 @@ fn a_second_entry_of_the_same_name_is_an_alteration_whichever_copy_a_reader_show
 
 #[test]
 fn a_local_header_that_disagrees_with_the_directory_is_an_alteration() {
-    let stored = rewrite_with(
-        &sample_packet(),
-        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
-        |_, c| Some(c),
-        None,
-    );
+    let stored = stored_packet();
     assert_eq!(verify_output(&stored).0, Some(0), "the stored rewrite alone is intact");
     // The local header comes first in the file; the central directory's copy of the name is left.
     let (code, out) = verify_output(&patch(&stored, b"criteria-crosswalk.md", b"criteria-crosswalk.mX", 1));
@@ -110,12 +114,7 @@ fn a_local_header_that_disagrees_with_the_directory_is_an_alteration() {
 
 #[test]
 fn a_flipped_bit_is_a_changed_entry_named_in_text_and_json_with_exit_1() {
-    let stored = rewrite_with(
-        &sample_packet(),
-        SimpleFileOptions::default().compression_method(CompressionMethod::Stored),
-        |_, c| Some(c),
-        None,
-    );
+    let stored = stored_packet();
     // The crosswalk's own words, stored uncompressed: one letter changed, its size and CRC left as they were.
     let at = {
         let mut zip = zip::ZipArchive::new(Cursor::new(&stored[..])).unwrap();
