@@ -201,11 +201,14 @@ pub fn inspect(
                     ));
                     continue;
                 }
-                let faxed = matches!(content, Content::Bytes(_))
-                    && media != Media::Other
-                    && pages_held + pages.unwrap_or(1) <= MAX_FAX_PAGES;
-                if faxed {
+                // Every record held in memory counts against the fax's bytes, placed or not, so the
+                // memory a packet holds is bounded by the budget, not by the number of records.
+                let in_memory = matches!(content, Content::Bytes(_));
+                if in_memory {
                     held += size;
+                }
+                let faxed = in_memory && media != Media::Other && pages_held + pages.unwrap_or(1) <= MAX_FAX_PAGES;
+                if faxed {
                     pages_held += pages.unwrap_or(1);
                 }
                 records.push(Record {

@@ -434,3 +434,32 @@ fn the_largest_accepted_intake_builds_within_300_mb() {
     eprintln!("peak resident memory: {} MB", peak / 1_000_000);
     assert!(peak < 300_000_000, "peak resident memory {} MB", peak / 1_000_000);
 }
+
+#[test]
+fn records_past_the_fax_page_budget_are_not_held_in_memory() {
+    // 300 pages and 9 MiB each: the second already passes the 500 fax pages. Each one held in memory
+    // would make 900 MB; the byte budget counts every record held, placed or not.
+    let base = root().join("tests/cases/base/ma-appeal");
+    let tmp = tempfile::tempdir().unwrap();
+    copy_dir(&base.join("records"), &tmp.path().join("records"));
+    let kids: Vec<String> = (0..300).map(|i| format!("{} 0 R", i + 4)).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count 300 >>", kids.join(" ")).into_bytes(),
+        [format!("<< /Length {} >>\nstream\n", 9 << 20).into_bytes(), vec![b' '; 9 << 20], b"\nendstream".to_vec()]
+            .concat(),
+    ];
+    objects.extend((0..300).map(|_| page(2, None)));
+    std::fs::write(tmp.path().join("records/long.pdf"), pdf(&objects)).unwrap();
+    let text = std::fs::read_to_string(base.join("intake.yaml")).unwrap();
+    let record = "  - file: records/long.pdf\n    title: Chart\n";
+    std::fs::write(
+        tmp.path().join("intake.yaml"),
+        text.replacen("attachments:\n", &format!("attachments:\n{}", record.repeat(98)), 1),
+    )
+    .unwrap();
+    let (code, err, peak) = peak_memory(tmp.path(), &["build", "intake.yaml", "--format", "md", "-o", "p.zip"]);
+    assert_eq!(code, Some(0), "{err}");
+    eprintln!("peak resident memory: {} MB", peak / 1_000_000);
+    assert!(peak < 300_000_000, "peak resident memory {} MB", peak / 1_000_000);
+}
