@@ -18,7 +18,7 @@ fn stages(c: &mut Criterion) {
     let input = Input { text: text.clone(), folder: dir.to_path_buf() };
     let pack = Pack::bundled();
     let typesetter = authpack::pdf::Typesetter::new(None, &pack.layout).unwrap();
-    let markdown = Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+    let markdown = Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false, fhir: false };
     let with_pdfs = Settings { typesetter: Some(&typesetter), ..markdown };
 
     c.bench_function("load", |b| b.iter(|| authpack::intake::load(black_box(&text))));

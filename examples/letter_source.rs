@@ -15,7 +15,7 @@ fn main() {
     let text = std::fs::read_to_string(intake).expect("the intake reads");
     let pack = Pack::bundled();
     let typesetter = pdf::Typesetter::new(None, &pack.layout).expect("fonts load");
-    let settings = Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+    let settings = Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false, fhir: false };
     let input = Input { text, folder: intake.parent().expect("a folder").to_path_buf() };
     let packet = authpack::build(&input, &settings).expect("the intake is valid");
     let letter = packet.documents.iter().find(|d| d.name.contains("letter")).expect("a letter");

@@ -333,7 +333,8 @@ mod tests {
         let folder = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/esketamine-trd-initial");
         let text = fs::read_to_string(folder.join("intake.yaml")).unwrap();
         let pack = crate::Pack::bundled();
-        let settings = crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+        let settings =
+            crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false, fhir: false };
         let packet = crate::build(&crate::Input { text, folder }, &settings).unwrap();
         let mut complete = io::Cursor::new(Vec::new());
         packet.write(&mut complete, 0, None).unwrap();

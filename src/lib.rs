@@ -15,6 +15,7 @@ pub mod cli;
 pub mod codes;
 pub mod date;
 pub mod diag;
+pub mod fhir;
 pub mod files;
 pub mod intake;
 pub mod pack;
@@ -57,6 +58,8 @@ pub struct Settings<'a> {
     pub markdown: bool,
     /// Whether to take the people out (see [`redact`]).
     pub redact: bool,
+    /// Whether the packet holds a Da Vinci PAS request Bundle (see [`fhir::pas`]).
+    pub fhir: bool,
 }
 
 /// Why a build stopped.
@@ -74,6 +77,9 @@ pub enum BuildError {
     /// Redaction failed (a bug).
     #[error(transparent)]
     Redact(#[from] redact::RedactError),
+    /// The PAS bundle made fails its own validation (a bug): it is never packed.
+    #[error("the PAS bundle fails validation: {}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Fhir(Vec<fhir::Problem>),
 }
 
 /// Reads an intake the way the plan's reviewer does: load, check, redact, assess, evaluate.
@@ -97,5 +103,17 @@ pub fn build(input: &Input, settings: &Settings<'_>) -> Result<Packet, BuildErro
         let counted = render::Paging::Counted { fax: t.fax_pages, records: t.record_pages.clone() };
         render::state_pages(templates, &render::View::new(&reading, settings.pack, &counted), &mut documents)?;
     }
-    Ok(package::assemble(reading, documents, typeset, settings.markdown))
+    let pas = match settings.fhir {
+        false => None,
+        true => {
+            let sent = fhir::pas::sent(&documents, typeset.as_ref().map(|t| t.pdfs.as_slice()));
+            let bundle = fhir::pas::bundle(&reading, &sent);
+            let problems = fhir::rules::validate_pas_request(&serde_json::from_slice(&bundle).expect("made as JSON"));
+            if !problems.is_empty() {
+                return Err(BuildError::Fhir(problems));
+            }
+            Some(bundle)
+        }
+    };
+    Ok(package::assemble(reading, documents, typeset, settings.markdown, pas))
 }

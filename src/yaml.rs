@@ -29,7 +29,11 @@ pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 /// The tag that marks a starter's example value: an intake still holding one is refused.
 pub const EXAMPLE_TAG: &str = "!example";
 
-/// Tags a value may carry: YAML's core schema, and [`EXAMPLE_TAG`].
+/// The tag an import (`authpack import fhir`) puts on a value its source could
+/// not supply: an intake still holding one is refused, naming each field.
+pub const FILL_TAG: &str = "!fill";
+
+/// Tags a value may carry: YAML's core schema, [`EXAMPLE_TAG`] and [`FILL_TAG`].
 const ALLOWED_TAGS: &[&str] = &[
     "tag:yaml.org,2002:str",
     "tag:yaml.org,2002:int",
@@ -39,6 +43,7 @@ const ALLOWED_TAGS: &[&str] = &[
     "tag:yaml.org,2002:seq",
     "tag:yaml.org,2002:map",
     EXAMPLE_TAG,
+    FILL_TAG,
 ];
 
 /// A parsed YAML value with its position and tag.
@@ -255,7 +260,9 @@ fn location_pos(l: serde_saphyr::Location) -> Pos {
 
 fn spanned_to_node(s: RawSpanned) -> Node {
     let Tagged(raw, tag) = s.value;
-    Node { value: raw.0, pos: location_pos(s.referenced), tag }
+    // A value left to fill is nothing yet, whatever text follows the mark.
+    let value = if tag.as_deref() == Some(FILL_TAG) { Value::Null } else { raw.0 };
+    Node { value, pos: location_pos(s.referenced), tag }
 }
 
 impl<'de> Deserialize<'de> for RawNode {
@@ -391,7 +398,12 @@ impl<'a> NodeDe<'a> {
     fn check_tag(&self) {
         let Some(node) = self.node else { return };
         let Some(tag) = node.tag.as_deref() else { return };
-        if tag == EXAMPLE_TAG {
+        if tag == FILL_TAG {
+            self.report(
+                "is still to be filled in: the import could not read it from the records".into(),
+                vec![format!("write this patient's value (the comment beside it says what is allowed) and remove the {FILL_TAG} mark, or delete the line if it does not apply")],
+            );
+        } else if tag == EXAMPLE_TAG {
             let shown = node.value.quoted();
             self.report_at(
                 node.pos,
@@ -435,7 +447,8 @@ impl<'a> NodeDe<'a> {
         }
         let child = NodeDe { node, pos, path, ctx: self.ctx, quiet: self.quiet };
         child.check_tag();
-        child
+        // Left to fill: said once above; the type's own "found nothing" would say it twice.
+        if node.and_then(|n| n.tag.as_deref()) == Some(FILL_TAG) { child.quieted() } else { child }
     }
 
     fn quieted(mut self) -> Self {

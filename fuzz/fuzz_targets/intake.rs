@@ -25,7 +25,7 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     // Records resolve under a folder that does not exist: the fuzzer never reads real files.
-    let settings = Settings { pack, policy: None, typesetter: None, markdown: true, redact: false };
+    let settings = Settings { pack, policy: None, typesetter: None, markdown: true, redact: false, fhir: false };
     let input = Input { text: text.to_string(), folder: "/nonexistent/authpack-fuzz".into() };
     let _ = authpack::build(&input, &settings);
 });

@@ -22,6 +22,12 @@ pub enum Command {
     Check(CheckArgs),
     /// Write a commented starter intake.
     Init(InitArgs),
+    /// Start an intake from records another system exported.
+    Import {
+        /// The kind of records.
+        #[command(subcommand)]
+        source: ImportSource,
+    },
     /// Re-hash every entry of a packet against its manifest. An encrypted
     /// packet's password comes from AUTHPACK_PASSWORD or the terminal.
     Verify {
@@ -105,6 +111,10 @@ pub struct BuildArgs {
     /// placeholders, dates shift by one offset, records are withheld.
     #[arg(long)]
     pub redact: bool,
+    /// Also write pas-bundle.json: the request as a Da Vinci PAS Bundle (FHIR R4),
+    /// with the letter, crosswalk and faxed records inline, validated before it is packed.
+    #[arg(long)]
+    pub fhir: bool,
     /// Encrypt the packet (AES-256 zip). The password comes from the
     /// AUTHPACK_PASSWORD environment variable, or is asked for on the terminal.
     #[arg(long)]
@@ -179,6 +189,25 @@ pub enum TemplatesAction {
         /// The folder to create.
         dir: PathBuf,
         /// Replace files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// What `import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// FHIR R4 JSON (Bundles or single resources, from an EHR or a patient portal):
+    /// writes a starter intake whose every value names its resource, with what
+    /// FHIR cannot say marked !fill; inline documents go into records/ beside it.
+    Fhir {
+        /// FHIR JSON files.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        /// The intake to write [default: print it; needed when records are imported].
+        #[arg(short, long, value_name = "INTAKE")]
+        output: Option<PathBuf>,
+        /// Replace an existing intake and records.
         #[arg(long)]
         force: bool,
     },

@@ -40,7 +40,7 @@ pub fn run(args: BuildArgs, epoch: Option<i64>, io: &mut Io<'_>) -> Result<ExitC
     let workers = batch::workers(args.jobs, jobs.len());
     // Asked only once every target is known to be writable in principle.
     let password = if args.encrypt { Some(super::password::ask(true)?) } else { None };
-    let settings = reader.settings(args.redact);
+    let settings = reader.settings(args.redact, args.fhir);
     let progress = jobs.len() > 1 && !args.json && io.err_is_terminal;
     let outcomes: Vec<Outcome> =
         batch::run(jobs.len(), workers, progress, |i| one(&jobs[i], &settings, &args, epoch, password.as_deref()))?

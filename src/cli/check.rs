@@ -17,7 +17,7 @@ pub fn run(args: CheckArgs, io: &mut Io<'_>) -> Result<ExitCode, CliError> {
     let shown = diag::shown(&args.intake.display().to_string()).into_owned();
     let (diagnostics, evaluation, source, valid) = match settings::read_intake(&args.intake) {
         Err(d) => (vec![d], None, None, false),
-        Ok(input) => match crate::read(&input, &reader.settings(false)) {
+        Ok(input) => match crate::read(&input, &reader.settings(false, false)) {
             Ok(reading) => (reading.warnings, Some(reading.evaluation), Some(input.text), true),
             Err(rejected) => (rejected.diagnostics, rejected.evaluation.map(|e| *e), Some(input.text), false),
         },

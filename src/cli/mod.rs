@@ -12,6 +12,7 @@ mod batch;
 mod build;
 mod check;
 mod error;
+mod import;
 mod init;
 mod misc;
 mod output;
@@ -25,7 +26,7 @@ mod verify;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-pub use args::{Cli, Command, Format, PoliciesAction, TemplatesAction};
+pub use args::{Cli, Command, Format, ImportSource, PoliciesAction, TemplatesAction};
 pub use error::CliError;
 
 /// Terminal streams, so tests can capture them.
@@ -59,6 +60,9 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> ExitCode {
         Command::Init(args) => init::run(args, io),
         Command::Verify { packet, json } => verify::run(&packet, json, io),
         Command::Policies { action, json } => policies::run(action.unwrap_or(PoliciesAction::List), json, io),
+        Command::Import { source: ImportSource::Fhir { files, output, force } } => {
+            import::fhir(&files, output.as_deref(), force, io)
+        }
         Command::Templates { action: TemplatesAction::Eject { dir, force } } => templates::eject(&dir, force, io),
         Command::Schema => misc::schema(io),
         Command::Completions { shell } => misc::completions(shell, io),

@@ -49,13 +49,14 @@ impl Reader {
     }
 
     /// The library's settings.
-    pub fn settings(&self, redact: bool) -> Settings<'_> {
+    pub fn settings(&self, redact: bool, fhir: bool) -> Settings<'_> {
         Settings {
             pack: &self.pack,
             policy: self.policy.as_ref(),
             typesetter: self.typesetter.as_ref(),
             markdown: self.markdown,
             redact,
+            fhir,
         }
     }
 }

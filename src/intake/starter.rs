@@ -90,7 +90,8 @@ mod tests {
     #[test]
     fn every_starter_with_its_examples_kept_reads_clean_against_a_bundled_profile() {
         let pack = crate::Pack::bundled();
-        let settings = crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false };
+        let settings =
+            crate::Settings { pack: &pack, policy: None, typesetter: None, markdown: true, redact: false, fhir: false };
         for therapy in THERAPIES {
             for kind in KINDS {
                 let input = crate::Input { text: unmarked(&starter(therapy, kind)), folder: ".".into() };

@@ -60,7 +60,13 @@ pub struct Packet {
 }
 
 /// Puts a reading's documents, PDFs, calendar and records into one packet.
-pub fn assemble(reading: Reading, documents: Vec<Document>, typeset: Option<Typeset>, markdown: bool) -> Packet {
+pub fn assemble(
+    reading: Reading,
+    documents: Vec<Document>,
+    typeset: Option<Typeset>,
+    markdown: bool,
+    pas: Option<Vec<u8>>,
+) -> Packet {
     let mut entries: Vec<Entry> = Vec::new();
     if markdown {
         entries.extend(documents.iter().map(|d| Entry {
@@ -84,6 +90,13 @@ pub fn assemble(reading: Reading, documents: Vec<Document>, typeset: Option<Type
             path: DEADLINES_ICS.into(),
             media_type: media_type("x.ics").into(),
             source: Source::Bytes(ics.into_bytes()),
+        });
+    }
+    if let Some(bundle) = pas {
+        entries.push(Entry {
+            path: crate::fhir::pas::PAS_BUNDLE.into(),
+            media_type: "application/fhir+json".into(),
+            source: Source::Bytes(bundle),
         });
     }
     for (i, r) in reading.checked.records.iter().enumerate() {

@@ -124,6 +124,12 @@ pub struct InstrumentInfo {
     /// Caveats.
     pub note: Option<String>,
     /// Where the figures come from.
+    /// The LOINC code of its total score (or risk level), as FHIR Observations carry it.
+    #[serde(default)]
+    pub loinc: Option<String>,
+    /// Where the LOINC code comes from.
+    #[serde(default)]
+    pub loinc_source: Option<String>,
     pub source: String,
 }
 

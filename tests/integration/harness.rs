@@ -54,7 +54,7 @@ pub fn typesetter() -> &'static Typesetter {
 
 /// The settings `authpack build` uses by default (Markdown and PDFs).
 pub fn settings(redact: bool) -> Settings<'static> {
-    Settings { pack: pack(), policy: None, typesetter: Some(typesetter()), markdown: true, redact }
+    Settings { pack: pack(), policy: None, typesetter: Some(typesetter()), markdown: true, redact, fhir: false }
 }
 
 /// Builds an intake's packet in memory.

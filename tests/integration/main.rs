@@ -8,6 +8,7 @@ mod bounds;
 mod cases;
 mod commands;
 mod fax;
+mod fhir;
 mod harness;
 mod invalid;
 mod packet;
