@@ -158,6 +158,24 @@ fn each_samples_export_imports_to_the_samples_own_values_field_by_field() {
 }
 
 #[test]
+fn single_resources_in_several_files_import_as_their_bundle_does() {
+    let name = "esketamine-trd-initial";
+    let bundle = read_json(&fixture(&format!("{name}.json")));
+    let sources: Vec<Source> = bundle["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, e)| Source { name: format!("resource-{i}.json"), text: e["resource"].to_string() })
+        .collect();
+    let apart = import::import(&sources).unwrap();
+    let together = imported(name);
+    // References by Type/id resolve across files as inside one bundle.
+    assert_eq!(apart.intake.to_yaml(), together.intake.to_yaml());
+    assert_eq!(apart.records, together.records);
+}
+
+#[test]
 fn an_import_filled_in_from_the_sample_reads_to_the_samples_verdicts() {
     for name in SAMPLES {
         let (sample, reading) = sample(name);
