@@ -179,7 +179,11 @@ mod tests {
             "subject": {"reference": "#p"}, "medicationReference": {"reference": "#m"},
             "contained": [{"resourceType": "Medication", "id": "m", "code": {"text": 5}}]});
         let problems = validate(&contained, "");
-        assert_eq!(problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(), vec!["/contained/0/code/text"], "{problems:?}");
+        assert_eq!(
+            problems.iter().map(|p| p.path.as_str()).collect::<Vec<_>>(),
+            vec!["/contained/0/code/text"],
+            "{problems:?}"
+        );
     }
 
     #[test]

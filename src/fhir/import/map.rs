@@ -167,14 +167,18 @@ fn match_drug(name: &str) -> Drug {
     words(name).find_map(reference::find_drug).map_or(Drug::Other, Drug::Catalogue)
 }
 
-/// Milligrams a day from one Dosage: dose × frequency ÷ period, when the dose is in mg and the timing is given.
+/// Milligrams a day from one Dosage: dose × frequency ÷ period, when the dose is a mass (mg, g, ug) and the timing is given.
 fn mg_per_day(dosage: &Value) -> Option<f64> {
     let dose = dosage.get("doseAndRate")?.as_array()?.iter().find_map(|d| d.get("doseQuantity"))?;
     let unit = dose.get("code").or_else(|| dose.get("unit")).and_then(Value::as_str)?;
-    if !unit.eq_ignore_ascii_case("mg") {
-        return None;
-    }
-    let value = dose.get("value")?.as_f64()?;
+    // UCUM units of mass: a dose in g or micrograms is converted to mg.
+    let per_mg = match unit {
+        "mg" => 1.0,
+        "g" => 1000.0,
+        "ug" | "mcg" => 0.001,
+        _ => return None,
+    };
+    let value = dose.get("value")?.as_f64()? * per_mg;
     let repeat = dosage.get("timing")?.get("repeat")?;
     let frequency = repeat.get("frequency").and_then(Value::as_f64).unwrap_or(1.0);
     let period = repeat.get("period").and_then(Value::as_f64).unwrap_or(1.0);
