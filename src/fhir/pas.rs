@@ -17,7 +17,9 @@
 //! (HL7/davinci-pas, input/fsh: Bundle.fsh, Claim.fsh, Coverage.fsh, Organization.fsh).
 //! Elements the PAS profiles bind to X12 code sets (Organization.type,
 //! Coverage.relationship, item category and certification type) are left out:
-//! X12 licenses those codes and they cannot be checked offline.
+//! X12 licenses those codes and they cannot be checked offline. So the bundle
+//! is not fully conformant to the profiles it names (docs/fhir.md lists what a
+//! PAS validator will find missing).
 
 use base64::Engine;
 use serde_json::{Map, Value, json};

@@ -376,3 +376,101 @@ fn build_fhir_lists_the_bundle_in_the_manifest_and_the_packet_verifies() {
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
     assert!(archive.by_name(pas::PAS_BUNDLE).is_err());
 }
+
+/// What is not this request's history stays out of the intake and is reported:
+/// another patient's diagnosis, a medicine only proposed, a diagnosis only
+/// considered, a procedure not yet performed, one item of a scale, and a
+/// finished ketamine course when another is active.
+#[test]
+fn what_is_not_this_patients_history_is_reported_and_never_imported() {
+    let name = "ketamine-iv-appeal";
+    let clean = imported(name).intake.to_yaml();
+    let mut bundle = read_json(&fixture(&format!("{name}.json")));
+    let patient = bundle["entry"][0]["fullUrl"].as_str().unwrap().to_string();
+    let entries = bundle["entry"].as_array_mut().unwrap();
+    let mut add = |id: &str, resource: Value| {
+        let mut resource = resource;
+        resource["id"] = json!(id);
+        entries.push(json!({ "fullUrl": format!("urn:uuid:00000000-0000-4000-8000-{:012}", entries.len()), "resource": resource }));
+    };
+    add("other-patient", json!({ "resourceType": "Patient", "name": [{ "family": "Other", "given": ["Someone"] }] }));
+    let other = format!("urn:uuid:00000000-0000-4000-8000-{:012}", 28);
+    add(
+        "others-diagnosis",
+        json!({
+            "resourceType": "Condition", "subject": { "reference": other },
+            "code": { "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F31.81" }] },
+        }),
+    );
+    add(
+        "considered",
+        json!({
+            "resourceType": "Condition", "subject": { "reference": patient },
+            "verificationStatus": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/condition-ver-status", "code": "provisional" }] },
+            "code": { "coding": [{ "system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "F43.10" }] },
+        }),
+    );
+    add(
+        "proposed",
+        json!({
+            "resourceType": "MedicationRequest", "status": "active", "intent": "proposal",
+            "subject": { "reference": patient }, "authoredOn": "2026-01-05",
+            "medicationCodeableConcept": { "text": "mirtazapine 45 MG oral tablet" },
+        }),
+    );
+    add(
+        "drafted",
+        json!({
+            "resourceType": "MedicationRequest", "status": "draft", "intent": "order",
+            "subject": { "reference": patient }, "authoredOn": "2026-01-05",
+            "medicationCodeableConcept": { "text": "lithium carbonate 300 MG oral capsule" },
+        }),
+    );
+    add(
+        "old-course",
+        json!({
+            "resourceType": "MedicationStatement", "status": "completed", "subject": { "reference": patient },
+            "effectivePeriod": { "start": "2019-01-01", "end": "2019-02-01" },
+            "medicationCodeableConcept": { "text": "esketamine 28 MG nasal spray" },
+        }),
+    );
+    add(
+        "planned",
+        json!({
+            "resourceType": "Procedure", "status": "preparation", "subject": { "reference": patient },
+            "code": { "text": "Electroconvulsive therapy course" }, "performedDateTime": "2026-03-01",
+        }),
+    );
+    add(
+        "item-9",
+        json!({
+            "resourceType": "Observation", "status": "final", "subject": { "reference": patient },
+            "code": { "text": "PHQ-9 item 9" }, "effectiveDateTime": "2025-12-01", "valueInteger": 2,
+        }),
+    );
+    assert_eq!(bundle["entry"][28]["fullUrl"], json!(other), "the other patient's address");
+    // The finished course comes first in the export, before the active order.
+    let entries = bundle["entry"].as_array_mut().unwrap();
+    let old = entries.iter().position(|e| e["resource"]["id"] == "old-course").unwrap();
+    let old = entries.remove(old);
+    entries.insert(1, old);
+    let got = import::import(&[Source { name: "export.json".into(), text: bundle.to_string() }]).unwrap();
+    assert_eq!(got.intake.to_yaml(), clean, "nothing added changed the intake");
+    let unmapped = got.unmapped.join("\n");
+    for (id, why) in [
+        ("other-patient", "a second Patient"),
+        ("others-diagnosis", "about another patient"),
+        ("considered", "not confirmed"),
+        ("proposed", "not taken (yet)"),
+        ("drafted", "not taken (yet)"),
+        ("planned", "not performed yet"),
+        ("item-9", "not a rating scale"),
+    ] {
+        assert!(
+            got.unmapped.iter().any(|l| l.contains(id) && l.contains(why)),
+            "{id} reported with {why:?}:\n{unmapped}"
+        );
+    }
+    // The finished esketamine course is history, not the therapy requested: it is a trial like any other.
+    assert!(got.intake.to_yaml().contains("therapy: ketamine-iv"));
+}

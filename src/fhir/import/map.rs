@@ -222,7 +222,11 @@ fn medication_use<'a>(f: &'a Found<'a>, index: &Index<'_>) -> Option<Use<'a>> {
     let r = f.resource;
     let name = medication_name(r, index)?;
     let status = r.get("status").and_then(Value::as_str).unwrap_or("");
-    if matches!(status, "entered-in-error" | "not-taken" | "cancelled" | "declined") {
+    if matches!(status, "entered-in-error" | "not-taken" | "cancelled" | "declined" | "intended" | "draft") {
+        return None;
+    }
+    // A proposal or plan is a medicine considered, not one taken.
+    if matches!(r.get("intent").and_then(Value::as_str), Some("proposal" | "plan")) {
         return None;
     }
     let as_list = |key: &str| -> Vec<&Value> { r.get(key).and_then(Value::as_array).into_iter().flatten().collect() };
@@ -255,13 +259,26 @@ fn medication_use<'a>(f: &'a Found<'a>, index: &Index<'_>) -> Option<Use<'a>> {
 pub(super) fn map(found: &[Found<'_>]) -> Imported {
     let index = Index::of(found);
     let mut unmapped = Vec::new();
-    let of = |kind: &'static str| found.iter().filter(move |f| f.kind() == kind);
     for f in found.iter().filter(|f| !READ.contains(&f.kind())) {
         unmapped.push(format!("{}: authpack has no field for {}", f.label(), crate::words::a(f.kind())));
     }
 
-    // People and plan.
-    let patient = of("Patient").next();
+    // People and plan. A resource about another patient in the same export is reported, never merged.
+    let patient = found.iter().find(|f| f.kind() == "Patient");
+    let about_another = |f: &Found<'_>| {
+        ["subject", "patient", "beneficiary"]
+            .iter()
+            .filter_map(|k| f.resource.get(*k))
+            .any(|r| index.get(r).is_some_and(|p| p.kind() == "Patient" && patient.is_none_or(|x| !std::ptr::eq(p, x))))
+    };
+    for f in found.iter().filter(|f| about_another(f)) {
+        unmapped.push(format!(
+            "{}: about another patient; the intake is for {}",
+            f.label(),
+            patient.map(Found::label).unwrap_or_default()
+        ));
+    }
+    let of = move |kind: &'static str| found.iter().filter(move |f| f.kind() == kind && !about_another(f));
     for extra in of("Patient").skip(1) {
         unmapped.push(format!(
             "{}: a second Patient; the intake is for {}",
@@ -285,15 +302,20 @@ pub(super) fn map(found: &[Found<'_>]) -> Imported {
     let uses: Vec<Use<'_>> = found
         .iter()
         .filter(|f| matches!(f.kind(), "MedicationRequest" | "MedicationStatement" | "MedicationDispense"))
+        .filter(|f| !about_another(f))
         .filter_map(|f| {
             let u = medication_use(f, &index);
             if u.is_none() {
-                unmapped.push(format!("{}: no medicine named, or not taken", f.label()));
+                unmapped.push(format!("{}: no medicine named, or not taken (yet)", f.label()));
             }
             u
         })
         .collect();
-    let therapy_use = uses.iter().find(|u| matches!(match_drug(&u.name), Drug::Ketamine | Drug::Esketamine));
+    // The therapy requested: the active ketamine-family order, else the latest; a finished course is history.
+    let therapy_use = uses
+        .iter()
+        .filter(|u| matches!(match_drug(&u.name), Drug::Ketamine | Drug::Esketamine))
+        .max_by_key(|u| (u.active, u.start));
     let therapy = therapy_use.and_then(|u| match match_drug(&u.name) {
         Drug::Esketamine => Some(Therapy::EsketamineNasal),
         _ if u.route.contains("intravenous") => Some(Therapy::KetamineIv),
@@ -538,6 +560,10 @@ fn diagnoses<'a>(
             unmapped.push(format!("{}: not active, so not a diagnosis of this request", c.label()));
             continue;
         }
+        if verification.iter().any(|s| matches!(*s, "differential" | "provisional" | "unconfirmed")) {
+            unmapped.push(format!("{}: not confirmed, so not a diagnosis of this request", c.label()));
+            continue;
+        }
         let Some(code) = r.get("code").map(|cc| codes(cc, ICD10CM)).and_then(|c| c.first().copied()) else {
             unmapped.push(format!("{}: no ICD-10-CM code (authpack reads diagnoses as ICD-10-CM)", c.label()));
             continue;
@@ -744,6 +770,10 @@ fn neuromodulation<'a>(procedures: impl Iterator<Item = &'a Found<'a>>, unmapped
         if status == "entered-in-error" {
             continue;
         }
+        if matches!(status, "preparation" | "unknown") {
+            unmapped.push(format!("{}: not performed yet, or not known to be", p.label()));
+            continue;
+        }
         let done = status != "not-done";
         let performed = r.get("performedPeriod");
         let start = performed.and_then(|x| x.get("start")).or_else(|| r.get("performedDateTime")).and_then(day);
@@ -814,9 +844,12 @@ fn assessments<'a>(
         let by_name = || {
             names(code).into_iter().find_map(|n| {
                 let key = normalise(n);
+                // The name itself, or its short form as the first word: "PHQ-9 total score", not "PHQ-9 item 9".
+                let first = words(n).next().map(normalise).unwrap_or_default();
+                let item = words(n).any(|w| w.eq_ignore_ascii_case("item") || w.eq_ignore_ascii_case("question"));
                 reference::instruments()
                     .iter()
-                    .find(|i| key.starts_with(&normalise(&i.short)) || key == normalise(&i.name))
+                    .find(|i| !item && (first == normalise(&i.short) || key == normalise(&i.name)))
             })
         };
         let Some(instrument) = by_code.or_else(by_name) else {
@@ -837,11 +870,15 @@ fn assessments<'a>(
         let number =
             r.get("valueInteger").and_then(Value::as_u64).or_else(|| r.get("valueQuantity")?.get("value")?.as_u64());
         let risk = r.get("valueCodeableConcept").map(names).and_then(|n| {
-            n.iter().find_map(|t| match t.to_lowercase().as_str() {
-                x if x.contains("high") => Some("high"),
-                x if x.contains("moderate") => Some("moderate"),
-                x if x.contains("low") => Some("low"),
-                _ => None,
+            n.iter().find_map(|t| {
+                let t = t.to_lowercase();
+                let has = |w: &str| words(&t).any(|x| x == w);
+                match () {
+                    _ if has("high") => Some("high"),
+                    _ if has("moderate") => Some("moderate"),
+                    _ if has("low") => Some("low"),
+                    _ => None,
+                }
             })
         });
         match (instrument.kind.as_str(), number, risk) {
