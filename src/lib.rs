@@ -26,6 +26,7 @@ pub mod reading;
 pub mod redact;
 pub mod reference;
 pub mod render;
+pub mod serve;
 pub mod words;
 pub(crate) mod yaml;
 

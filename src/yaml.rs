@@ -206,6 +206,33 @@ pub(crate) fn read<T: for<'de> Deserialize<'de>>(text: &str, checked: &'static [
     Read { value, positions: ctx.positions.into_inner(), placeholders: ctx.placeholders.into_inner(), diagnostics }
 }
 
+/// An intake's text as an ordered tree of its values, for editing: the same
+/// parse (and limits) as loading, every field in its place, `!fill` and
+/// `!example` marks kept. Types are not checked; `check` does that.
+pub(crate) fn tree(text: &str) -> Result<crate::intake::tree::Node, Diagnostic> {
+    fn convert(node: Node) -> crate::intake::tree::Node {
+        use crate::intake::tree::{Field, Node as Tree};
+        let json = |v: Value| match v {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => b.into(),
+            Value::Int(i) => i64::try_from(i).map(Into::into).unwrap_or_else(|_| i.to_string().into()),
+            Value::Float(f) => serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, Into::into),
+            Value::Str(s) => s.into(),
+            Value::Seq(_) | Value::Map(_) => unreachable!("scalars only"),
+        };
+        match (node.tag.as_deref(), node.value) {
+            (Some(FILL_TAG), _) => Tree::Fill,
+            (_, Value::Seq(items)) => Tree::Seq(items.into_iter().map(convert).collect()),
+            (_, Value::Map(fields)) => Tree::Map(
+                fields.into_iter().map(|(k, v)| Field { key: k.name, value: convert(v), note: None }).collect(),
+            ),
+            (Some(EXAMPLE_TAG), v) => Tree::Example(json(v)),
+            (_, v) => Tree::Value(json(v)),
+        }
+    }
+    parse(&normalise_line_breaks(text)).map(convert)
+}
+
 fn parse(text: &str) -> Result<Node, Diagnostic> {
     let mut budget = Budget::default();
     budget.max_depth = 32;

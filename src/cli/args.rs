@@ -28,6 +28,8 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Open the guided interview in the browser: a local server for one folder.
+    Serve(ServeArgs),
     /// Re-hash every entry of a packet against its manifest. An encrypted
     /// packet's password comes from AUTHPACK_PASSWORD or the terminal.
     Verify {
@@ -84,6 +86,27 @@ pub struct ReadArgs {
     #[arg(long, value_name = "ID|FILE")]
     pub policy: Option<String>,
     /// A folder of extra fonts (.ttf, .otf, .ttc, .otc) for characters the bundled fonts lack.
+    #[arg(long, value_name = "DIR")]
+    pub font_dir: Option<PathBuf>,
+}
+
+/// `serve`'s arguments.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The folder: its intake.yaml is opened for editing (or started), records
+    /// go into its records/, and the packet is built into it as packet.zip.
+    #[arg(value_name = "DIR", default_value = ".")]
+    pub dir: PathBuf,
+    /// The port on 127.0.0.1 [default: a free one].
+    #[arg(long, default_value_t = 0)]
+    pub port: u16,
+    /// Open the default browser at the URL.
+    #[arg(long)]
+    pub open: bool,
+    /// A folder whose documents, layout, policies and evidence replace the defaults by name.
+    #[arg(long, value_name = "DIR")]
+    pub templates: Option<PathBuf>,
+    /// A folder of extra fonts for characters the bundled fonts lack.
     #[arg(long, value_name = "DIR")]
     pub font_dir: Option<PathBuf>,
 }

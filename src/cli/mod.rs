@@ -19,6 +19,7 @@ mod output;
 mod password;
 mod policies;
 mod report;
+mod serve;
 mod settings;
 mod templates;
 mod verify;
@@ -58,6 +59,7 @@ pub fn run(cli: Cli, io: &mut Io<'_>) -> ExitCode {
         Command::Build(args) => build::run(args, epoch, io),
         Command::Check(args) => check::run(args, io),
         Command::Init(args) => init::run(args, io),
+        Command::Serve(args) => serve::run(args, io),
         Command::Verify { packet, json } => verify::run(&packet, json, io),
         Command::Policies { action, json } => policies::run(action.unwrap_or(PoliciesAction::List), json, io),
         Command::Import { source: ImportSource::Fhir { files, output, force } } => {

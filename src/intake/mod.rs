@@ -2,6 +2,7 @@
 
 pub mod model;
 pub mod starter;
+pub mod tree;
 
 pub use crate::yaml::Positions;
 pub use model::*;
@@ -73,6 +74,12 @@ pub fn rests_on(path: &str, placeholders: &[String]) -> bool {
         outer.is_empty() || inner == outer || inner.strip_prefix(outer).is_some_and(|rest| rest.starts_with(['.', '[']))
     };
     placeholders.iter().any(|p| within(path, p) || (!path.is_empty() && within(p, path)))
+}
+
+/// An intake's values as JSON (order and comments aside; `!fill` as null), or
+/// why its text is not YAML: for comparing two intakes' values.
+pub fn tree_json(text: &str) -> Result<serde_json::Value, Diagnostic> {
+    yaml::tree(text).map(|t| t.to_json())
 }
 
 /// The JSON Schema of the intake (draft 2020-12), from the same types and doc

@@ -15,5 +15,7 @@ mod packet;
 mod pdf;
 mod regimes;
 mod samples;
+mod serve;
 mod trust;
 mod verify;
+mod web;

@@ -8,14 +8,13 @@
 //! taken from is reported, never silently dropped.
 
 mod map;
-pub mod tree;
 
 use std::collections::HashMap;
 
 use serde_json::Value;
 
 use super::{Problem, schema};
-pub use tree::{FILL_TAG, Field, Node};
+pub use crate::intake::tree::{FILL_TAG, Field, Node};
 
 /// The largest FHIR file read: an export with a few inline records.
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;

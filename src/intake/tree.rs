@@ -1,14 +1,13 @@
-//! The starter intake an import writes, as an ordered tree whose fields carry
-//! comments (where a value came from, or why it is left to fill), written out
-//! as commented YAML in the contract's order.
+//! An intake as an ordered tree whose fields may carry comments, written out as
+//! block YAML in the order its fields were put: the starter an import writes
+//! (each value saying where it came from, or what is left to fill) and the
+//! intake the interview edits and saves.
 
 use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-/// The tag that marks a value the import could not supply: an intake still
-/// holding one is refused by `check`, naming each field.
-pub const FILL_TAG: &str = "!fill";
+pub use crate::yaml::{EXAMPLE_TAG, FILL_TAG};
 
 /// A value of the starter intake.
 #[derive(Clone, Debug, PartialEq)]
@@ -17,6 +16,8 @@ pub enum Node {
     Value(Value),
     /// Left for the user: written `!fill`, refused by `check` until replaced.
     Fill,
+    /// A starter's example value, kept marked `!example` (refused by `check` until replaced).
+    Example(Value),
     /// A mapping, in the contract's order.
     Map(Vec<Field>),
     /// A list.
@@ -80,7 +81,7 @@ impl Node {
     fn collect_fills(&self, at: &str, out: &mut Vec<String>) {
         match self {
             Node::Fill => out.push(at.to_string()),
-            Node::Value(_) => {}
+            Node::Value(_) | Node::Example(_) => {}
             Node::Map(fields) => {
                 for f in fields {
                     let here = if at.is_empty() { f.key.clone() } else { format!("{at}.{}", f.key) };
@@ -98,7 +99,7 @@ impl Node {
     /// The tree as JSON, each value to fill as `null` (for tests and tools).
     pub fn to_json(&self) -> Value {
         match self {
-            Node::Value(v) => v.clone(),
+            Node::Value(v) | Node::Example(v) => v.clone(),
             Node::Fill => Value::Null,
             Node::Map(fields) => {
                 Value::Object(fields.iter().map(|f| (f.key.clone(), f.value.to_json())).collect::<Map<_, _>>())
@@ -157,6 +158,7 @@ fn comment(note: &str) -> String {
 fn scalar(node: &Node) -> String {
     match node {
         Node::Fill => FILL_TAG.to_string(),
+        Node::Example(v) => format!("{EXAMPLE_TAG} {}", scalar(&Node::Value(v.clone()))),
         Node::Map(_) => "{}".into(),
         Node::Seq(_) => "[]".into(),
         Node::Value(Value::String(s)) if plain(s) => s.clone(),
