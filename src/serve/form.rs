@@ -424,10 +424,11 @@ pub fn prune(v: &mut Node) {
             fields.retain(|f| !is_empty(&f.value));
         }
         Node::Seq(items) => {
+            // An empty row stays (until removed), so rows keep the numbers the page shows.
             for item in items.iter_mut() {
                 prune(item);
             }
-            items.retain(|c| !is_empty(c));
+            items.retain(|c| !matches!(c, Node::Value(Json::Null)));
         }
         _ => {}
     }

@@ -19,8 +19,11 @@ use axum::response::{IntoResponse, Response};
 
 use super::App;
 
-/// The cookie that carries the token after the entry URL.
-pub const COOKIE: &str = "authpack";
+/// The cookie that carries the token after the entry URL, named with the port:
+/// browsers share cookies across a host's ports, and two servers must not clobber each other's.
+pub fn cookie_name(port: u16) -> String {
+    format!("authpack-{port}")
+}
 
 /// The policy: nothing from elsewhere, no inline script or style, no framing.
 const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -41,14 +44,15 @@ fn host_ok(headers: &HeaderMap, port: u16) -> bool {
     host == format!("127.0.0.1:{port}") || host == format!("localhost:{port}")
 }
 
-fn cookie_token(headers: &HeaderMap) -> Option<&str> {
+fn cookie_token(headers: &HeaderMap, port: u16) -> Option<&str> {
+    let name = cookie_name(port);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, _)| *k == COOKIE)
+        .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
 }
 
@@ -81,7 +85,7 @@ pub async fn check(State(app): State<Arc<App>>, request: Request<Body>, next: Ne
         refuse(StatusCode::FORBIDDEN, "cross-origin requests are refused")
     } else {
         let by_query = path == "/" && query_token(&request).is_some_and(|t| same(t, &app.token));
-        let by_cookie = cookie_token(headers).is_some_and(|t| same(t, &app.token));
+        let by_cookie = cookie_token(headers, app.port).is_some_and(|t| same(t, &app.token));
         if !(by_query || by_cookie) {
             refuse(StatusCode::UNAUTHORIZED, "open the URL authpack serve printed (it carries the token)")
         } else if method != Method::GET && method != Method::HEAD && !same_origin(headers, app.port) {

@@ -59,14 +59,15 @@ pub(crate) struct App {
 }
 
 impl App {
-    fn settings(&self, pdfs: bool) -> Settings<'_> {
+    /// The reading's settings (no PDFs), or the build's (PDFs, and the PAS bundle when asked).
+    fn settings(&self, build: Option<bool>) -> Settings<'_> {
         Settings {
             pack: &self.pack,
             policy: None,
-            typesetter: if pdfs { self.typesetter.as_ref() } else { None },
+            typesetter: if build.is_some() { self.typesetter.as_ref() } else { None },
             markdown: true,
             redact: false,
-            fhir: false,
+            fhir: build == Some(true),
         }
     }
 
@@ -91,7 +92,12 @@ pub fn run(
 ) -> Result<(), String> {
     let dir = options.dir;
     if !dir.is_dir() {
-        files::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&dir)
+            .map_err(|e| format!("{}: cannot make the folder: {e}", dir.display()))?;
     }
     let session = Session::open(&dir)?;
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
@@ -119,7 +125,17 @@ pub fn run(
         }
         axum::serve(listener, router(app))
             .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
+                use tokio::signal::unix::{SignalKind, signal};
+                let (Ok(mut term), Ok(mut hangup)) = (signal(SignalKind::terminate()), signal(SignalKind::hangup()))
+                else {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                };
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                    _ = hangup.recv() => {}
+                }
             })
             .await
             .map_err(|e| e.to_string())
@@ -148,14 +164,14 @@ struct PathQuery {
 
 /// `/?token=…`: the token becomes the cookie, then the interview.
 async fn enter(State(app): State<Arc<App>>) -> Response {
-    let cookie = format!("{}={}; HttpOnly; SameSite=Strict; Path=/", guard::COOKIE, app.token);
+    let cookie = format!("{}={}; HttpOnly; SameSite=Strict; Path=/", guard::cookie_name(app.port), app.token);
     let mut response = Redirect::to("/interview").into_response();
     response.headers_mut().insert(header::SET_COOKIE, HeaderValue::from_str(&cookie).expect("hex"));
     response
 }
 
 fn render(app: &App, session: &Session, path: Path, notice: Option<String>) -> Html<String> {
-    let (live, documents) = session.read(&app.settings(false));
+    let (live, documents) = session.read(&app.settings(None));
     Html(Page { session, live: &live, documents: &documents, path, csrf: &app.csrf, notice }.html())
 }
 
@@ -195,8 +211,8 @@ async fn answer(
                 Ok(()) => format!("Saved {}.", session::INTAKE),
                 Err(e) => format!("Not saved: {e}"),
             }),
-            "build" => {
-                session.build(&app.settings(true));
+            "build" | "build-fhir" => {
+                session.build(&app.settings(Some(op == "build-fhir")));
                 None
             }
             _ => None,
@@ -212,15 +228,19 @@ async fn live(State(app): State<Arc<App>>, axum::Form(pairs): axum::Form<Vec<(St
     }
     let mut session = app.session();
     session.apply(&pairs);
-    let (live, documents) = session.read(&app.settings(false));
+    let (live, documents) = session.read(&app.settings(None));
     let shown: Vec<String> =
         pairs.iter().filter(|(k, _)| k == "seen" || k == "shown").map(|(_, v)| v.clone()).collect();
     let mut problems = serde_json::Map::new();
+    let mut invalid = Vec::new();
     for (at, list) in live.by_path() {
         let text: Vec<String> = list.iter().map(|d| page::esc(&page::problem_line(d))).collect();
         problems.insert(format!("p-{}", page::id(at)), text.join("<br>").into());
+        if list.iter().any(|d| d.is_error()) {
+            invalid.push(format!("f-{}", page::id(at)));
+        }
     }
-    let body = serde_json::json!({ "problems": problems, "panel": page::panel(&live, &documents, &shown) });
+    let body = serde_json::json!({ "problems": problems, "invalid": invalid, "panel": page::panel(&live, &documents, &shown) });
     ([(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
@@ -281,10 +301,11 @@ async fn upload(State(app): State<Arc<App>>, Query(q): Query<PathQuery>, mut for
     };
     let mut session = app.session();
     let records = session.dir.join("records");
-    let written = files::create_dir_all(&records).and_then(|()| {
-        let file = session::record_name(&session.dir, &name, kind);
-        files::write_bytes(&records.join(&file), false, &bytes).map(|()| file)
-    });
+    if let Err(why) = session::records_folder(&records) {
+        return render(&app, &session, path, Some(format!("Not added: {why}"))).into_response();
+    }
+    let file = session::record_name(&session.dir, &name, kind);
+    let written = files::write_bytes(&records.join(&file), false, &bytes).map(|()| file);
     let notice = match written {
         Ok(file) => {
             session.attach(&format!("records/{file}"), &title);
@@ -297,7 +318,7 @@ async fn upload(State(app): State<Arc<App>>, Query(q): Query<PathQuery>, mut for
 
 async fn preview(State(app): State<Arc<App>>, UrlPath(name): UrlPath<String>) -> Response {
     let session = app.session();
-    let (_, documents) = session.read(&app.settings(false));
+    let (_, documents) = session.read(&app.settings(None));
     match documents.iter().find(|d| d.name == name) {
         Some(d) => Html(page::preview(d)).into_response(),
         None => guard::refuse(StatusCode::NOT_FOUND, "no such document (the intake may not be ready)"),

@@ -162,11 +162,14 @@ impl Page<'_> {
              <header><h1>authpack: the {} interview</h1><p>{other}</p>{notice}</header>\
              <nav aria-label=\"Sections\"><ol>{nav}</ol></nav>\
              <div class=\"layout\"><form id=\"interview\" method=\"post\" action=\"/interview?path={}\" enctype=\"application/x-www-form-urlencoded\" novalidate>\
-             <input type=\"hidden\" name=\"csrf\" value=\"{}\">{}{exception}{body}{}\
+             <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+             <button type=\"submit\" name=\"op\" value=\"check\" class=\"default\" tabindex=\"-1\" aria-hidden=\"true\">Check</button>\
+             {}{exception}{body}{}\
              <div class=\"actions\"><button type=\"submit\" name=\"op\" value=\"check\">Check my answers</button>\
              <button type=\"submit\" name=\"op\" value=\"save\">Save the intake</button>\
-             <button type=\"submit\" name=\"op\" value=\"build\">Save and build the packet</button></div></form>\
-             <aside id=\"reading\" aria-live=\"polite\" aria-label=\"The reading\">{}</aside></div>{}</body></html>",
+             <button type=\"submit\" name=\"op\" value=\"build\">Save and build the packet</button>\
+             <button type=\"submit\" name=\"op\" value=\"build-fhir\">Save and build, with the FHIR PAS request</button></div></form>\
+             <aside id=\"reading\" aria-label=\"The reading\">{}</aside></div>{}</body></html>",
             self.path.name(),
             self.path.name(),
             esc(self.csrf),
@@ -302,6 +305,9 @@ impl Page<'_> {
                             let selected = if v == text { " selected" } else { "" };
                             let _ = write!(out, "<option value=\"{v}\"{selected}>{label}</option>");
                         }
+                        if !matches!(text.as_str(), "" | "true" | "false") {
+                            let _ = write!(out, "<option value=\"{}\" selected>{}</option>", esc(&text), esc(&text));
+                        }
                         out.push_str("</select>");
                     }
                     Kind::Text if text.contains('\n') || LONG.contains(&field.key.as_str()) => {
@@ -351,7 +357,8 @@ impl Page<'_> {
     /// The honesty gate as a choice: for criteria not met or missing, ask for an exception (or add what is missing).
     fn exception(&self) -> String {
         let Some(e) = &self.live.evaluation else { return String::new() };
-        let open: Vec<_> = e.criteria.iter().filter(|c| c.status != Status::Met).collect();
+        // Only a criterion not met can be excepted: a missing one is answered in the intake.
+        let open: Vec<_> = e.criteria.iter().filter(|c| c.status == Status::NotMet).collect();
         let chosen: Vec<String> =
             match form::steps("request.exception.criteria").and_then(|s| form::get(&self.session.doc, &s).cloned()) {
                 Some(Node::Seq(items)) => items.iter().map(|n| form::shown(&Kind::Text, Some(n))).collect(),
@@ -369,6 +376,7 @@ impl Page<'_> {
              <input type=\"hidden\" name=\"seen\" value=\"request.exception.criteria\"><input type=\"hidden\" name=\"seen\" value=\"request.exception.reason\">\
              <fieldset><legend>Ask for an exception for</legend>",
         );
+        html.push_str(&messages(&self.live.by_path(), "request.exception"));
         for c in &open {
             let checked = if chosen.contains(&c.id) { " checked" } else { "" };
             let _ = write!(
@@ -547,7 +555,7 @@ pub fn panel(live: &Live, documents: &[Document], shown: &[String]) -> String {
     let warnings = live.diagnostics.len() - errors;
     let _ = write!(
         out,
-        "<p id=\"summary\">{}</p>",
+        "<p id=\"summary\" role=\"status\">{}</p>",
         match (live.valid(), errors) {
             (true, _) =>
                 format!("The intake can be built ({warnings} warning{}).", if warnings == 1 { "" } else { "s" }),

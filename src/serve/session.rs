@@ -28,6 +28,8 @@ pub struct Session {
     pub doc: Node,
     /// What the last build made, or why it did not.
     pub built: Option<Result<Built, String>>,
+    /// Whether this session has kept the intake it opened as the backup.
+    backed_up: bool,
 }
 
 /// A packet written.
@@ -80,7 +82,7 @@ impl Session {
                 crate::yaml::tree(&text).map_err(|d| format!("{}: {}", path.display(), d.display(INTAKE)))?
             }
         };
-        Ok(Session { dir: dir.to_path_buf(), doc, built: None })
+        Ok(Session { dir: dir.to_path_buf(), doc, built: None, backed_up: false })
     }
 
     /// The intake as the contract's YAML.
@@ -168,17 +170,22 @@ impl Session {
         }
     }
 
-    /// Writes the intake (owner-only, atomically), keeping the previous one as the backup.
-    pub fn save(&self) -> Result<(), String> {
+    /// Writes the intake (owner-only, atomically). The file as it was before
+    /// this session first replaced it is kept as the backup, comments and all.
+    pub fn save(&mut self) -> Result<(), String> {
         let path = self.dir.join(INTAKE);
         let text = self.text();
         if let Ok(old) = std::fs::read(&path) {
             if old == text.as_bytes() {
                 return Ok(());
             }
-            files::write_bytes(&self.dir.join(BACKUP), true, &old).map_err(|e| e.to_string())?;
+            if !self.backed_up {
+                files::write_bytes(&self.dir.join(BACKUP), true, &old).map_err(|e| e.to_string())?;
+            }
         }
-        files::write_bytes(&path, true, text.as_bytes()).map_err(|e| e.to_string())
+        files::write_bytes(&path, true, text.as_bytes()).map_err(|e| e.to_string())?;
+        self.backed_up = true;
+        Ok(())
     }
 
     /// Saves, then builds the packet into the folder with the same code as `build`.
@@ -200,6 +207,18 @@ impl Session {
             Ok(Built { files: manifest.files.len() + 1, fax_pages: packet.fax_pages })
         });
         self.built = Some(result);
+    }
+}
+
+/// Makes `records/` owner-only (0700) when it is new; refuses one that is a link or not a folder.
+pub fn records_folder(records: &Path) -> Result<(), String> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::symlink_metadata(records) {
+        Ok(m) if m.file_type().is_symlink() || !m.is_dir() => {
+            Err("the folder's records/ is a link or not a folder; authpack writes only inside the folder".into())
+        }
+        Ok(_) => Ok(()),
+        Err(_) => std::fs::DirBuilder::new().mode(0o700).create(records).map_err(|e| format!("records/: {e}")),
     }
 }
 

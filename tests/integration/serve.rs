@@ -70,7 +70,11 @@ fn hostile_requests_are_refused_and_write_nothing() {
     let cases: Vec<(&str, u16, crate::web::Response)> = vec![
         ("no token", 401, http(port, &format!("GET /interview HTTP/1.1\r\n{host}"), b"")),
         ("a wrong token", 401, http(port, &format!("GET /?token={} HTTP/1.1\r\n{host}", "0".repeat(64)), b"")),
-        ("a wrong cookie", 401, http(port, &format!("GET /interview HTTP/1.1\r\n{host}\r\nCookie: authpack=abc"), b"")),
+        (
+            "a wrong cookie",
+            401,
+            http(port, &format!("GET /interview HTTP/1.1\r\n{host}\r\nCookie: authpack-{port}=abc"), b""),
+        ),
         (
             "a foreign Host header (DNS rebinding)",
             421,
@@ -195,6 +199,11 @@ fn a_patient_builds_an_iv_ketamine_appeal_from_an_empty_folder() {
     b.goto(&server.url);
     assert_eq!(b.text("h1"), "authpack: the patient interview");
     assert!(b.text("#summary").starts_with("Not ready to build"));
+    let unlabelled = b.script(
+        "return [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]\
+         .filter(e => !e.labels || e.labels.length === 0).map(e => e.name || e.id)",
+    );
+    assert_eq!(unlabelled, serde_json::json!([]), "every input has its label");
     b.screenshot(&shots.join("interview-empty.png"));
 
     // The rows first: each button submits the page.
@@ -205,6 +214,10 @@ fn a_patient_builds_an_iv_ketamine_appeal_from_an_empty_folder() {
         b.click(&format!("#add-{add}"));
     }
     assert!(b.text("#s-treatment_history").contains("Antidepressant trial 2"));
+    // Enter in a field submits the page as "Check my answers" does: no row is removed.
+    b.fill("[name=\"patient.first_name\"]", "Jolene\u{E007}");
+    b.wait("the page after Enter", "return document.querySelectorAll('fieldset.row').length === 5");
+    assert!(b.text("#s-diagnoses").contains("Diagnosis 1"), "Enter removed no row");
 
     // The denial letter, uploaded.
     let letter = root().join("samples/ketamine-iv-appeal/records/denial-letter-2026-10-09.pdf");
@@ -401,9 +414,13 @@ fn a_medical_assistant_fixes_an_error_next_to_its_field_and_builds() {
     b.settle(before);
     b.wait("the NPI's error to clear", "return document.getElementById('p-prescriber-npi').textContent === ''");
     assert!(b.text("#summary").starts_with("The intake can be built"));
-    b.click("button[value=build]");
+    b.click("button[value=build-fhir]");
     assert!(b.text("#built").starts_with("Built packet.zip"), "{}", b.text("#built"));
     verify(&dir.path().join("packet.zip"));
+    assert!(
+        zip_names(&dir.path().join("packet.zip")).contains(&"pas-bundle.json".to_string()),
+        "built with the PAS request"
+    );
     drop(b);
     server.stop();
 
@@ -444,7 +461,7 @@ fn a_criterion_not_met_shows_its_hint_and_the_exception_path() {
     assert!(criterion.contains("not met") && criterion.contains("What would satisfy it:"), "{criterion}");
     assert!(b.text("#summary").starts_with("Not ready to build"));
     // Reloaded, the page offers the exception as a choice.
-    b.click("button[value=check]");
+    b.click(".actions button[value=check]");
     assert!(b.text("#s-exception").contains("Ask for an exception for"));
     b.screenshot(&shots.join("interview-exception.png"));
     b.click("#x-prescriber");

@@ -28,7 +28,7 @@
           if (p.innerHTML !== html) p.innerHTML = html;
           const input = document.getElementById("f-" + p.id.slice(2));
           if (input) {
-            if (html.startsWith("Error")) input.setAttribute("aria-invalid", "true");
+            if (body.invalid.includes(input.id)) input.setAttribute("aria-invalid", "true");
             else input.removeAttribute("aria-invalid");
           }
         }
