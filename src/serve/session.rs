@@ -79,7 +79,10 @@ impl Session {
             true => {
                 let text = files::read_text(&path, crate::yaml::MAX_INPUT_BYTES as u64)
                     .map_err(|e| format!("{}: {}", path.display(), e))?;
-                crate::yaml::tree(&text).map_err(|d| format!("{}: {}", path.display(), d.display(INTAKE)))?
+                crate::yaml::tree(&text).map_err(|d| {
+                    let at = d.line.map(|l| format!(" (line {l})")).unwrap_or_default();
+                    format!("{}{at}: {}; fix it with `authpack check`, then serve again", path.display(), d.message)
+                })?
             }
         };
         Ok(Session { dir: dir.to_path_buf(), doc, built: None, backed_up: false })

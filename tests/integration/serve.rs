@@ -475,3 +475,16 @@ fn a_criterion_not_met_shows_its_hint_and_the_exception_path() {
     server.stop();
     eprintln!("exception scenario: {:.1} s", started.elapsed().as_secs_f64());
 }
+
+#[test]
+fn a_folder_whose_intake_is_not_yaml_is_refused_naming_the_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("intake.yaml"), "patient:\n  first_name: \"unclosed\n").unwrap();
+    let out = authpack(dir.path(), &["serve", ".", "--port", "0"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.starts_with("error: ./intake.yaml (line 2): the file is not valid YAML"), "{err}");
+    assert_eq!(err.matches("error:").count(), 1, "said once: {err}");
+    assert!(out.stdout.is_empty(), "no URL is printed");
+    assert_eq!(files_in(dir.path()), vec!["intake.yaml"], "nothing written");
+}
