@@ -177,6 +177,24 @@ pub fn list(dir: &Path, extensions: &[&str]) -> Result<Vec<PathBuf>, FileError> 
     Ok(found)
 }
 
+/// A file stem safe anywhere: lower-case letters, digits and single hyphens,
+/// at most 60 characters, `record` when nothing is left.
+pub fn slug(title: &str) -> String {
+    let mut out = String::new();
+    for c in title.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+        if out.len() >= 60 {
+            break;
+        }
+    }
+    let out = out.trim_end_matches('-').to_string();
+    if out.is_empty() { "record".into() } else { out }
+}
+
 /// Makes a folder and its parents.
 pub fn create_dir_all(dir: &Path) -> Result<(), FileError> {
     fs::create_dir_all(dir).map_err(|e| FileError::io(dir, "creating", e))

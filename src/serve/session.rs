@@ -251,16 +251,7 @@ pub fn record_kind(bytes: &[u8]) -> Option<&'static str> {
 /// extension the kind its bytes show, never one already in `records/`.
 pub fn record_name(dir: &Path, given: &str, kind: &str) -> String {
     let stem = Path::new(given).file_stem().and_then(|s| s.to_str()).unwrap_or("record");
-    let mut slug = String::new();
-    for c in stem.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            slug.push(c);
-        } else if !slug.ends_with('-') && !slug.is_empty() {
-            slug.push('-');
-        }
-    }
-    let slug: String = slug.trim_matches('-').chars().take(60).collect();
-    let slug = if slug.is_empty() { "record".to_string() } else { slug };
+    let slug = files::slug(stem);
     let mut name = format!("{slug}.{kind}");
     let mut n = 2;
     while dir.join("records").join(&name).exists() {

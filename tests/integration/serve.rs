@@ -177,6 +177,14 @@ fn server_token(log: &str) -> String {
     log.split(|c: char| !c.is_ascii_hexdigit()).find(|w| w.len() == 64).unwrap_or("no token here at all").to_string()
 }
 
+/// A sample's records copied into a folder's `records/`.
+fn copy_records(sample: &Path, dir: &Path) {
+    std::fs::create_dir(dir.join("records")).unwrap();
+    for e in std::fs::read_dir(sample.join("records")).unwrap().flatten() {
+        std::fs::copy(e.path(), dir.join("records").join(e.file_name())).unwrap();
+    }
+}
+
 fn verify(packet: &Path) -> String {
     let out = authpack(packet.parent().unwrap(), &["verify", packet.to_str().unwrap()]);
     assert!(out.status.success(), "verify: {}", String::from_utf8_lossy(&out.stderr));
@@ -386,10 +394,7 @@ fn a_medical_assistant_fixes_an_error_next_to_its_field_and_builds() {
     let dir = tempfile::tempdir().unwrap();
     let shots = shots(dir.path());
     let sample = root().join("samples/ketamine-iv-offlabel");
-    std::fs::create_dir(dir.path().join("records")).unwrap();
-    for e in std::fs::read_dir(sample.join("records")).unwrap().flatten() {
-        std::fs::copy(e.path(), dir.path().join("records").join(e.file_name())).unwrap();
-    }
+    copy_records(&sample, dir.path());
     let original = std::fs::read_to_string(sample.join("intake.yaml")).unwrap();
     let npi = "npi: \"1673904250\"";
     assert!(original.contains(npi), "the sample's prescriber NPI");
@@ -441,10 +446,7 @@ fn a_criterion_not_met_shows_its_hint_and_the_exception_path() {
     let dir = tempfile::tempdir().unwrap();
     let shots = shots(dir.path());
     let sample = root().join("samples/ketamine-iv-offlabel");
-    std::fs::create_dir(dir.path().join("records")).unwrap();
-    for e in std::fs::read_dir(sample.join("records")).unwrap().flatten() {
-        std::fs::copy(e.path(), dir.path().join("records").join(e.file_name())).unwrap();
-    }
+    copy_records(&sample, dir.path());
     std::fs::copy(sample.join("intake.yaml"), dir.path().join("intake.yaml")).unwrap();
     let server = Server::start(dir.path());
     let b = Browser::start();

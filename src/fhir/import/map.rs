@@ -971,7 +971,7 @@ fn attachments<'a>(
                 .map(str::to_string)
                 .or_else(|| r.get("type").map(names).and_then(|n| n.first().map(|s| s.to_string())))
                 .unwrap_or_else(|| format!("Record {}", records.len() + 1));
-            let stem = slug(&title);
+            let stem = crate::files::slug(&title);
             let mut file = format!("records/{stem}.{extension}");
             let mut n = 2;
             while records.iter().any(|x| x.file == file) {
@@ -986,21 +986,4 @@ fn attachments<'a>(
         }
     }
     (nodes, records)
-}
-
-/// A file name from a title: lower-case letters, digits and hyphens, at most 60.
-fn slug(title: &str) -> String {
-    let mut out = String::new();
-    for c in title.chars().flat_map(char::to_lowercase) {
-        if c.is_ascii_alphanumeric() {
-            out.push(c);
-        } else if !out.ends_with('-') && !out.is_empty() {
-            out.push('-');
-        }
-        if out.len() >= 60 {
-            break;
-        }
-    }
-    let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "record".into() } else { out }
 }
